@@ -1,0 +1,250 @@
+"""REST API of the register: read through the selectors, write through the services."""
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from residents import selectors
+from residents.models import (
+    Building,
+    ClosureChange,
+    ClosureLevel,
+    Compound,
+    Household,
+    Need,
+    Resident,
+)
+from residents.services import (
+    building_set_closure,
+    household_create,
+    household_update,
+    resident_create,
+    resident_update,
+)
+
+
+class CompoundSerializer(serializers.ModelSerializer):
+    committee = serializers.StringRelatedField()
+
+    class Meta:
+        model = Compound
+        fields = ["id", "name", "address", "committee"]
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    closure_level = serializers.ChoiceField(choices=ClosureLevel.choices, read_only=True)
+
+    class Meta:
+        model = Building
+        fields = [
+            "id",
+            "compound",
+            "label",
+            "units",
+            "floors",
+            "position_x",
+            "position_y",
+            "closure_level",
+        ]
+
+
+class BuildingWithCountsSerializer(BuildingSerializer):
+    household_count = serializers.IntegerField(read_only=True)
+    resident_count = serializers.IntegerField(read_only=True)
+    vulnerable_household_count = serializers.IntegerField(read_only=True)
+
+    class Meta(BuildingSerializer.Meta):
+        fields = [
+            *BuildingSerializer.Meta.fields,
+            "household_count",
+            "resident_count",
+            "vulnerable_household_count",
+        ]
+
+
+class ClosureInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=ClosureLevel.choices)
+    reason = serializers.CharField(max_length=300)
+
+
+class ClosureChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = ClosureChange
+        fields = ["id", "building", "from_level", "to_level", "reason", "changed_by", "changed_at"]
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key whose choices are what the asking user may see."""
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    building = ScopedPrimaryKeyField(scope=selectors.buildings_staffed_by)
+    is_vulnerable = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "building",
+            "unit",
+            "room",
+            "contact_phone",
+            "is_vulnerable",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyField(scope=selectors.households_visible_to)
+    needs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Need.choices), source="need_codes", required=False
+    )
+    is_vulnerable = serializers.BooleanField(read_only=True)
+    age = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "household",
+            "name",
+            "phone",
+            "birth_date",
+            "age",
+            "sex",
+            "needs",
+            "is_vulnerable",
+            "care_level",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BuildingFilter(django_filters.FilterSet):
+    closure_level = django_filters.ChoiceFilter(choices=ClosureLevel.choices)
+
+    class Meta:
+        model = Building
+        fields = ["compound", "closure_level"]
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    compound = django_filters.NumberFilter(field_name="building__compound")
+    vulnerable = django_filters.BooleanFilter(method="filter_vulnerable")
+
+    class Meta:
+        model = Household
+        fields = ["building", "unit", "room", "compound", "vulnerable"]
+
+    def filter_vulnerable(self, queryset, name, value):
+        return queryset.filter(is_vulnerable=value)
+
+
+class ResidentFilter(django_filters.FilterSet):
+    compound = django_filters.NumberFilter(field_name="household__building__compound")
+    building = django_filters.NumberFilter(field_name="household__building")
+    need = django_filters.ChoiceFilter(
+        field_name="needs__need", choices=Need.choices, distinct=True
+    )
+
+    class Meta:
+        model = Resident
+        fields = ["household", "building", "compound", "need", "care_level"]
+
+
+def _require_staff(request) -> None:
+    if not selectors.user_is_staff_member(request.user):
+        raise PermissionDenied(_("Only committee or street staff may change the register."))
+
+
+class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CompoundSerializer
+
+    def get_queryset(self):
+        return selectors.compounds_visible_to(self.request.user).order_by("name")
+
+
+class BuildingViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = BuildingWithCountsSerializer
+    filterset_class = BuildingFilter
+
+    def get_queryset(self):
+        return selectors.buildings_with_counts(
+            selectors.buildings_visible_to(self.request.user)
+        ).order_by("compound", "label")
+
+    @extend_schema(request=ClosureInputSerializer, responses=BuildingSerializer)
+    @action(detail=True, methods=["post"])
+    def closure(self, request, pk=None):
+        """Set the building's closure level (`sealed`, `controlled`, `precaution`) with a reason."""
+        building = get_object_or_404(selectors.buildings_staffed_by(request.user), pk=pk)
+        data = ClosureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        building_set_closure(building=building, by=request.user, **data.validated_data)
+        return Response(BuildingSerializer(building).data)
+
+
+class HouseholdViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilter
+
+    def get_queryset(self):
+        return selectors.households_visible_to(self.request.user).order_by(
+            "building", "unit", "room"
+        )
+
+    def perform_create(self, serializer):
+        _require_staff(self.request)
+        household = household_create(by=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=household.pk)
+
+    def perform_update(self, serializer):
+        _require_staff(self.request)
+        household_update(
+            household=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+
+class ResidentViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    serializer_class = ResidentSerializer
+    filterset_class = ResidentFilter
+
+    def get_queryset(self):
+        return selectors.residents_visible_to(self.request.user).order_by("household", "pk")
+
+    def perform_create(self, serializer):
+        _require_staff(self.request)
+        fields = dict(serializer.validated_data)
+        needs = fields.pop("need_codes", [])
+        resident = resident_create(by=self.request.user, needs=needs, **fields)
+        serializer.instance = self.get_queryset().get(pk=resident.pk)
+
+    def perform_update(self, serializer):
+        _require_staff(self.request)
+        fields = dict(serializer.validated_data)
+        needs = fields.pop("need_codes", None)
+        resident_update(resident=serializer.instance, by=self.request.user, needs=needs, **fields)

@@ -1,0 +1,149 @@
+"""Writes to the register: one function per use case, transactional, keeping who and when."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApplicationError
+from residents.models import (
+    STAFF_ROLES,
+    Building,
+    ClosureChange,
+    ClosureLevel,
+    Household,
+    Membership,
+    Need,
+    Resident,
+    ResidentNeed,
+)
+from residents.signals import closure_changed
+
+HOUSEHOLD_FIELDS = ("building", "unit", "room", "contact_phone", "account")
+RESIDENT_FIELDS = ("household", "name", "phone", "birth_date", "sex", "care_level", "notes")
+
+
+def _assign(instance, fields: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def household_create(*, by: User, **fields) -> Household:
+    household = Household(created_by=by, updated_by=by)
+    _assign(household, fields, HOUSEHOLD_FIELDS)
+    household.full_clean()
+    household.save()
+    return household
+
+
+@transaction.atomic
+def household_update(*, household: Household, by: User, **fields) -> Household:
+    _assign(household, fields, HOUSEHOLD_FIELDS)
+    household.updated_by = by
+    household.full_clean()
+    household.save()
+    return household
+
+
+def _set_needs(resident: Resident, needs: Iterable[str]) -> None:
+    wanted = set(needs)
+    unknown = wanted - set(Need.values)
+    if unknown:
+        raise ApplicationError(
+            _("Unknown special need: %(needs)s.") % {"needs": ", ".join(sorted(unknown))}
+        )
+    current = set(resident.needs.values_list("need", flat=True))
+    resident.needs.filter(need__in=current - wanted).delete()
+    ResidentNeed.objects.bulk_create(
+        [ResidentNeed(resident=resident, need=need) for need in sorted(wanted - current)]
+    )
+    # A list fetched with prefetch_related("needs") must not show the old tags.
+    getattr(resident, "_prefetched_objects_cache", {}).pop("needs", None)
+
+
+@transaction.atomic
+def resident_create(*, by: User, needs: Iterable[str] = (), **fields) -> Resident:
+    resident = Resident(created_by=by, updated_by=by)
+    _assign(resident, fields, RESIDENT_FIELDS)
+    resident.full_clean()
+    resident.save()
+    _set_needs(resident, needs)
+    return resident
+
+
+@transaction.atomic
+def resident_update(
+    *, resident: Resident, by: User, needs: Iterable[str] | None = None, **fields
+) -> Resident:
+    _assign(resident, fields, RESIDENT_FIELDS)
+    resident.updated_by = by
+    resident.full_clean()
+    resident.save()
+    if needs is not None:
+        _set_needs(resident, needs)
+    return resident
+
+
+@transaction.atomic
+def buildings_set_closure(
+    *, buildings: Iterable[Building], level: str, reason: str, by: User
+) -> list[ClosureChange]:
+    """Set the closure level of buildings, logging each change with its reason.
+
+    Buildings already at the level are left alone. Higher apps hear `closure_changed` after
+    commit, so that they can re-plan what is still open."""
+    if level not in ClosureLevel.values:
+        raise ApplicationError(_("Unknown closure level: %(level)s.") % {"level": level})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give a reason for the closure change."))
+    ids = [building.pk for building in buildings]
+    # Lock in primary-key order so that two concurrent bulk changes cannot deadlock.
+    locked = list(Building.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    now = timezone.now()
+    changes = [
+        ClosureChange(
+            building=building,
+            from_level=building.closure_level,
+            to_level=level,
+            reason=reason,
+            changed_by=by,
+            changed_at=now,
+        )
+        for building in locked
+        if building.closure_level != level
+    ]
+    if not changes:
+        return []
+    Building.objects.filter(pk__in=[change.building_id for change in changes]).update(
+        closure_level=level
+    )
+    ClosureChange.objects.bulk_create(changes)
+    transaction.on_commit(lambda: closure_changed.send(sender=Building, changes=changes))
+    return changes
+
+
+def building_set_closure(
+    *, building: Building, level: str, reason: str, by: User
+) -> ClosureChange | None:
+    changes = buildings_set_closure(buildings=[building], level=level, reason=reason, by=by)
+    building.refresh_from_db(fields=["closure_level"])
+    return changes[0] if changes else None
+
+
+@transaction.atomic
+def membership_grant(*, user: User, role: str, street=None, committee=None) -> Membership:
+    """Give a user a role in a street or committee; staff roles may use the admin."""
+    membership, _created = Membership.objects.get_or_create(
+        user=user, role=role, street=street, committee=committee
+    )
+    if role in STAFF_ROLES and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return membership

@@ -92,6 +92,7 @@ EXAMPLE_ROW = (
     "",
 )
 
+IMPORTED_RESIDENT_FIELDS = ("phone", "birth_date", "sex", "care_level", "notes")
 NEEDS_SEPARATORS = re.compile(r"[;；,，、/]+")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 SEX_WORDS = {
@@ -412,32 +413,45 @@ def _apply(*, rows: list[_Row], phones: dict, compound: Compound, by: User) -> I
     result.households_created = len(new_households)
     result.households_updated = len(changed_households)
 
-    touched_ids = {households[row.household_key].pk for row in rows}
+    # Whole-compound reads: no IN list grows with the file (SQLite caps bound parameters).
     existing = {
         (resident.household_id, resident.name): resident
-        for resident in Resident.objects.filter(household_id__in=touched_ids)
+        for resident in Resident.objects.filter(household__building__compound=compound)
     }
-    new_residents, changed_residents, needs_of = [], [], []
+    existing_needs: dict[int, set[str]] = {}
+    for resident_id, need in ResidentNeed.objects.filter(
+        resident__household__building__compound=compound
+    ).values_list("resident_id", "need"):
+        existing_needs.setdefault(resident_id, set()).add(need)
+
+    new_residents, changed_residents, needs_of, retagged = [], [], [], []
     for row in rows:
         household = households[row.household_key]
         resident = existing.get((household.pk, row.resident["name"]))
         if resident is None:
             resident = Resident(household=household, created_by=by, updated_by=by, **row.resident)
             new_residents.append(resident)
-        else:
+            needs_of.append((resident, row.needs))
+            continue
+        needs_changed = existing_needs.get(resident.pk, set()) != row.needs
+        if needs_changed:
+            retagged.append(resident.pk)
+            needs_of.append((resident, row.needs))
+        fields_changed = any(getattr(resident, k) != v for k, v in row.resident.items())
+        if fields_changed or needs_changed:
             for name, value in row.resident.items():
                 setattr(resident, name, value)
             resident.updated_by = by
             resident.updated_at = now
             changed_residents.append(resident)
-        needs_of.append((resident, row.needs))
     Resident.objects.bulk_create(new_residents, batch_size=1000)
     Resident.objects.bulk_update(
         changed_residents,
-        ["phone", "birth_date", "sex", "care_level", "notes", "updated_by", "updated_at"],
-        batch_size=1000,
+        [*IMPORTED_RESIDENT_FIELDS, "updated_by", "updated_at"],
+        batch_size=500,
     )
-    ResidentNeed.objects.filter(resident__in=[r.pk for r in changed_residents]).delete()
+    for start in range(0, len(retagged), 500):
+        ResidentNeed.objects.filter(resident__in=retagged[start : start + 500]).delete()
     ResidentNeed.objects.bulk_create(
         [
             ResidentNeed(resident=resident, need=need)

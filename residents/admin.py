@@ -125,6 +125,22 @@ class NeedFilter(admin.SimpleListFilter):
         return queryset.filter(**{path: self.value()}).distinct()
 
 
+class BuildingListFilter(admin.RelatedOnlyFieldListFilter):
+    """The buildings in scope, named with their compound: read together in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        in_scope = (
+            model_admin.get_queryset(request)
+            .distinct()
+            .values_list(f"{self.field_path}__pk", flat=True)
+        )
+        buildings = Building.objects.filter(pk__in=in_scope).select_related("compound")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            buildings = buildings.order_by(*ordering)
+        return [(building.pk, str(building)) for building in buildings]
+
+
 @admin.register(Street)
 class StreetAdmin(ReadOnlyForStaff):
     search_fields = ["name"]
@@ -233,6 +249,10 @@ class ResidentInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        # Staff hold no Django model permissions: their membership is their permission.
+        return is_staff_member(request)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -242,7 +262,7 @@ class HouseholdAdmin(StaffScopedAdmin):
     list_display = ["__str__", "unit", "room", "contact_phone", "resident_count", "vulnerable"]
     list_filter = [
         ("building__compound", admin.RelatedOnlyFieldListFilter),
-        ("building", admin.RelatedOnlyFieldListFilter),
+        ("building", BuildingListFilter),
         "building__closure_level",
         VulnerableFilter,
         NeedFilter,
@@ -259,8 +279,9 @@ class HouseholdAdmin(StaffScopedAdmin):
         return ["account", *self.readonly_fields]
 
     def scoped(self, request):
+        # Distinct: searching or filtering by residents joins them again, multiplying rows.
         return selectors.households_visible_to(request.user).annotate(
-            resident_count=Count("residents")
+            resident_count=Count("residents", distinct=True)
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -290,7 +311,7 @@ class ResidentAdmin(StaffScopedAdmin):
     list_display = ["name", "household", "age", "sex", "needs_display", "care_level", "phone"]
     list_filter = [
         ("household__building__compound", admin.RelatedOnlyFieldListFilter),
-        ("household__building", admin.RelatedOnlyFieldListFilter),
+        ("household__building", BuildingListFilter),
         "household__building__closure_level",
         NeedFilter,
         VulnerableFilter,

@@ -4,9 +4,8 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from residents import selectors
@@ -168,9 +167,19 @@ class ResidentFilter(django_filters.FilterSet):
         fields = ["household", "building", "compound", "need", "care_level"]
 
 
-def _require_staff(request) -> None:
-    if not selectors.user_is_staff_member(request.user):
-        raise PermissionDenied(_("Only committee or street staff may change the register."))
+class StaffMayWrite(permissions.BasePermission):
+    """Everyone signed in reads their scope; only staff write, refused before the input is
+    read, so that a resident gets a 403 and not a 400 about a building they may not use."""
+
+    message = _("Only committee or street staff may change the register.")
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or selectors.user_is_staff_member(
+            request.user
+        )
+
+
+WRITE_PERMISSIONS = [permissions.IsAuthenticated, StaffMayWrite]
 
 
 class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
@@ -183,6 +192,7 @@ class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
 class BuildingViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BuildingWithCountsSerializer
     filterset_class = BuildingFilter
+    permission_classes = WRITE_PERMISSIONS
 
     def get_queryset(self):
         return selectors.buildings_with_counts(
@@ -207,6 +217,7 @@ class HouseholdViewSet(
 ):
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
+    permission_classes = WRITE_PERMISSIONS
 
     def get_queryset(self):
         return selectors.households_visible_to(self.request.user).order_by(
@@ -214,12 +225,10 @@ class HouseholdViewSet(
         )
 
     def perform_create(self, serializer):
-        _require_staff(self.request)
         household = household_create(by=self.request.user, **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=household.pk)
 
     def perform_update(self, serializer):
-        _require_staff(self.request)
         household_update(
             household=serializer.instance, by=self.request.user, **serializer.validated_data
         )
@@ -232,19 +241,18 @@ class ResidentViewSet(
 ):
     serializer_class = ResidentSerializer
     filterset_class = ResidentFilter
+    permission_classes = WRITE_PERMISSIONS
 
     def get_queryset(self):
         return selectors.residents_visible_to(self.request.user).order_by("household", "pk")
 
     def perform_create(self, serializer):
-        _require_staff(self.request)
         fields = dict(serializer.validated_data)
         needs = fields.pop("need_codes", [])
         resident = resident_create(by=self.request.user, needs=needs, **fields)
         serializer.instance = self.get_queryset().get(pk=resident.pk)
 
     def perform_update(self, serializer):
-        _require_staff(self.request)
         fields = dict(serializer.validated_data)
         needs = fields.pop("need_codes", None)
         resident_update(resident=serializer.instance, by=self.request.user, needs=needs, **fields)

@@ -182,6 +182,14 @@ class Household(Tracked):
         return f"{self.building} {self.unit}-{self.room}"
 
     def clean(self) -> None:
+        if self.building_id and self.unit is not None and self.unit < 1:
+            # Said here, as the database's unit check would only name its constraint.
+            raise ValidationError(
+                {
+                    "unit": _("Unit must be a whole number from 1 to %(units)s.")
+                    % {"units": self.building.units}
+                }
+            )
         if self.building_id and self.unit and self.unit > self.building.units:
             raise ValidationError(
                 {

@@ -45,7 +45,9 @@ def compound_overview(request: HttpRequest, pk: int) -> HttpResponse:
     buildings = selectors.buildings_with_counts(compound.buildings.all())
     form = ClosureChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        chosen = buildings.filter(pk__in=request.POST.getlist("building"))
+        # Only ids: a tampered value must not turn into a server error.
+        ticked = [pk for pk in request.POST.getlist("building") if pk.isdigit()]
+        chosen = buildings.filter(pk__in=ticked)
         try:
             if not chosen:
                 raise ApplicationError(_("Choose at least one building."))

@@ -6,6 +6,7 @@ absent, and fails it instead under CI=true, so that a green CI never hides a ski
 import os
 
 import pytest
+from rest_framework.test import APIClient
 
 from residents.models import Role
 from residents.services import membership_grant
@@ -26,6 +27,12 @@ def needs_service(available: bool, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing a password the production way takes about a second; tests need no safety."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -119,3 +126,14 @@ def resident_user(household):
     household.account = user
     household.save(update_fields=["account"])
     return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def api_client():
+    """An API client with no session; call force_authenticate(user) or send a token."""
+    return APIClient()

@@ -3,7 +3,15 @@ import datetime
 import factory
 from django.contrib.auth.models import User
 
-from residents.models import Building, Committee, Compound, Household, Resident, Street
+from residents.models import (
+    Building,
+    Committee,
+    Compound,
+    Household,
+    Resident,
+    ResidentNeed,
+    Street,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -67,8 +75,17 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
 class ResidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Resident
+        skip_postgeneration_save = True
 
     household = factory.SubFactory(HouseholdFactory)
     name = factory.Sequence(lambda n: f"居民{n}")
     birth_date = datetime.date(1960, 5, 1)
     sex = "F"
+
+    @factory.post_generation
+    def needs(resident, create, extracted, **kwargs):
+        """ResidentFactory(needs=["dialysis"]) tags the resident; by default no tags."""
+        if create and extracted:
+            ResidentNeed.objects.bulk_create(
+                ResidentNeed(resident=resident, need=need) for need in extracted
+            )

@@ -130,6 +130,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ClosureLevelEnum": "residents.models.ClosureLevel"},
 }
 
 # Celery: with no broker, tasks run eagerly in-process so that a bare machine works.

@@ -148,8 +148,8 @@ class StreetAdmin(ReadOnlyForStaff):
     def scoped(self, request):
         if request.user.is_superuser:
             return Street.objects.all()
-        compounds = selectors.compounds_staffed_by(request.user)
-        return Street.objects.filter(committees__compounds__in=compounds).distinct()
+        committees = selectors.committees_staffed_by(request.user)
+        return Street.objects.filter(committees__in=committees).distinct()
 
 
 @admin.register(Committee)
@@ -159,10 +159,7 @@ class CommitteeAdmin(ReadOnlyForStaff):
     search_fields = ["name"]
 
     def scoped(self, request):
-        if request.user.is_superuser:
-            return Committee.objects.all()
-        compounds = selectors.compounds_staffed_by(request.user)
-        return Committee.objects.filter(compounds__in=compounds).distinct()
+        return selectors.committees_staffed_by(request.user).select_related("street")
 
 
 @admin.register(Compound)

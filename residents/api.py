@@ -135,7 +135,10 @@ class ResidentSerializer(serializers.ModelSerializer):
         ]
 
 
+# Related filters take plain ids, never checked against all rows, so that a filter cannot
+# tell whether another committee's compound or building exists.
 class BuildingFilter(django_filters.FilterSet):
+    compound = django_filters.NumberFilter(field_name="compound")
     closure_level = django_filters.ChoiceFilter(choices=ClosureLevel.choices)
 
     class Meta:
@@ -145,6 +148,7 @@ class BuildingFilter(django_filters.FilterSet):
 
 class HouseholdFilter(django_filters.FilterSet):
     compound = django_filters.NumberFilter(field_name="building__compound")
+    building = django_filters.NumberFilter(field_name="building")
     vulnerable = django_filters.BooleanFilter(method="filter_vulnerable")
 
     class Meta:
@@ -158,6 +162,7 @@ class HouseholdFilter(django_filters.FilterSet):
 class ResidentFilter(django_filters.FilterSet):
     compound = django_filters.NumberFilter(field_name="household__building__compound")
     building = django_filters.NumberFilter(field_name="household__building")
+    household = django_filters.NumberFilter(field_name="household")
     need = django_filters.ChoiceFilter(
         field_name="needs__need", choices=Need.choices, distinct=True
     )
@@ -197,7 +202,7 @@ class BuildingViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.buildings_with_counts(
             selectors.buildings_visible_to(self.request.user)
-        ).order_by("compound", "label")
+        ).order_by("compound", *selectors.BUILDING_ORDER)
 
     @extend_schema(request=ClosureInputSerializer, responses=BuildingSerializer)
     @action(detail=True, methods=["post"])

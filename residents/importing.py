@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, ngettext, override
 
 from core.exceptions import ApplicationError
 from residents.models import (
@@ -78,31 +78,32 @@ COLUMNS = (
     ),
     Column("notes", gettext_lazy("Notes"), False, gettext_lazy("Anything staff should know.")),
 )
-EXAMPLE_ROW = (
-    "1",
-    "1",
-    "101",
-    "13800138000",
-    "张秀英",
-    "13900139000",
-    "1941-05-02",
-    "F",
-    "elderly_alone; chronic_medication",
-    "3",
-    "",
-)
+
+
+def _example_row() -> tuple:
+    """One filled-in row, written as a user of the current language would write it."""
+    needs = "；".join(
+        str(label) for label in (Need.ELDERLY_ALONE.label, Need.CHRONIC_MEDICATION.label)
+    )
+    return (
+        "1",
+        "1",
+        "101",
+        "13800138000",
+        "张秀英",
+        "13900139000",
+        "1941-05-02",
+        str(Sex.FEMALE.label),
+        needs,
+        "3",
+        "",
+    )
+
 
 IMPORTED_RESIDENT_FIELDS = ("phone", "birth_date", "sex", "care_level", "notes")
 NEEDS_SEPARATORS = re.compile(r"[;；,，、/]+")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
-SEX_WORDS = {
-    "f": Sex.FEMALE,
-    "女": Sex.FEMALE,
-    "female": Sex.FEMALE,
-    "m": Sex.MALE,
-    "男": Sex.MALE,
-    "male": Sex.MALE,
-}
+SEX_WORDS = {"女": Sex.FEMALE, "男": Sex.MALE}
 
 
 def _both_languages(text) -> set[str]:
@@ -121,6 +122,15 @@ def _header_keys() -> dict[str, str]:
         for header in _both_languages(column.label):
             keys[header] = column.key
     return keys
+
+
+def _sex_words() -> dict[str, str]:
+    words = dict(SEX_WORDS)
+    for code, label in Sex.choices:
+        words[code.lower()] = code
+        for word in _both_languages(label):
+            words[word] = code
+    return words
 
 
 def _need_words() -> dict[str, str]:
@@ -150,7 +160,12 @@ class ImportResult:
 class RegisterImportRejected(ApplicationError):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(
-            _("The file was not imported: %(count)d problems.") % {"count": len(errors)},
+            ngettext(
+                "The file was not imported: %(count)d problem.",
+                "The file was not imported: %(count)d problems.",
+                len(errors),
+            )
+            % {"count": len(errors)},
             extra={"errors": [error.__dict__ for error in errors]},
         )
         self.errors = errors
@@ -241,6 +256,7 @@ def register_import(*, compound: Compound, content: bytes, filename: str, by: Us
 
     buildings = {building.label: building for building in compound.buildings.all()}
     need_words = _need_words()
+    sex_words = _sex_words()
     label_of = {
         column.key: headers[index]
         for column, index in ((c, column_at[c.key]) for c in COLUMNS if c.key in column_at)
@@ -302,7 +318,7 @@ def register_import(*, compound: Compound, content: bytes, filename: str, by: Us
                 fail("birth_date", _("Write the date as YYYY-MM-DD."))
         sex = ""
         if text.get("sex"):
-            sex = SEX_WORDS.get(text["sex"].lower(), "")
+            sex = sex_words.get(text["sex"].lower(), "")
             if not sex:
                 fail("sex", _("Write F or M (女 or 男)."))
         needs = set()
@@ -478,7 +494,7 @@ def _dataset_bytes(dataset: tablib.Dataset, file_format: str) -> bytes:
 def register_template(*, file_format: str) -> bytes:
     """The column template in the user's language: headers and one example row; the XLSX
     has a second sheet explaining each column and listing the special needs."""
-    rows = tablib.Dataset(EXAMPLE_ROW, headers=_headers(), title=_("Residents"))
+    rows = tablib.Dataset(_example_row(), headers=_headers(), title=_("Residents"))
     if file_format == "csv":
         return _dataset_bytes(rows, "csv")
     guide = tablib.Dataset(

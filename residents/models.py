@@ -4,10 +4,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from core.models import Tracked
 
@@ -114,7 +115,7 @@ class Building(models.Model):
     )
     label = models.CharField(_("label"), max_length=30, help_text=_("For example 12 or 12号楼."))
     units = models.PositiveSmallIntegerField(
-        _("units"), default=1, validators=[MaxValueValidator(50)]
+        _("units"), default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
     floors = models.PositiveSmallIntegerField(
         _("floors"), default=6, validators=[MaxValueValidator(200)]
@@ -193,7 +194,11 @@ class Household(Tracked):
         if self.building_id and self.unit and self.unit > self.building.units:
             raise ValidationError(
                 {
-                    "unit": _("Building %(building)s has only %(units)d units.")
+                    "unit": ngettext(
+                        "Building %(building)s has only %(units)d unit.",
+                        "Building %(building)s has only %(units)d units.",
+                        self.building.units,
+                    )
                     % {"building": self.building.label, "units": self.building.units}
                 }
             )
@@ -203,7 +208,7 @@ class Resident(Tracked):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="residents"
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
@@ -280,8 +285,8 @@ class ClosureChange(models.Model):
         on_delete=models.PROTECT,
         related_name="closure_changes",
     )
-    from_level = models.CharField(_("from"), max_length=20, choices=ClosureLevel.choices)
-    to_level = models.CharField(_("to"), max_length=20, choices=ClosureLevel.choices)
+    from_level = models.CharField(_("level before"), max_length=20, choices=ClosureLevel.choices)
+    to_level = models.CharField(_("level after"), max_length=20, choices=ClosureLevel.choices)
     reason = models.CharField(_("reason"), max_length=300)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -297,7 +302,7 @@ class ClosureChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.building}: {self.from_level} → {self.to_level}"
+        return f"{self.building}: {self.get_from_level_display()} → {self.get_to_level_display()}"
 
 
 class Role(models.TextChoices):

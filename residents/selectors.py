@@ -4,14 +4,19 @@ Scope: superusers see everything; street staff their street's compounds; committ
 volunteers and group leaders their committee's compounds; residents their own household.
 Only staff (street or committee) see households and residents of a compound."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length
 
 from residents.models import (
     STAFF_ROLES,
     VULNERABILITY_NEEDS,
     Building,
     ClosureChange,
+    ClosureLevel,
+    Committee,
     Compound,
     Household,
     Membership,
@@ -22,16 +27,30 @@ from residents.models import (
 
 AnyUser = User | AnonymousUser
 
+# Labels in the order people count them: 2 before 10, and 12号楼 after 9.
+BUILDING_ORDER = (Length("label"), "label")
 
-def _compounds_for_roles(user: AnyUser, roles) -> QuerySet[Compound]:
+
+def _committees_for_roles(user: AnyUser, roles) -> QuerySet[Committee]:
     if not user.is_authenticated:
-        return Compound.objects.none()
+        return Committee.objects.none()
     if user.is_superuser:
-        return Compound.objects.all()
+        return Committee.objects.all()
     memberships = Membership.objects.filter(user=user, role__in=roles)
     streets = memberships.filter(role=Role.STREET_STAFF).values("street_id")
     committees = memberships.exclude(role=Role.STREET_STAFF).values("committee_id")
-    return Compound.objects.filter(Q(committee__street__in=streets) | Q(committee__in=committees))
+    return Committee.objects.filter(Q(street__in=streets) | Q(pk__in=committees))
+
+
+def _compounds_for_roles(user: AnyUser, roles) -> QuerySet[Compound]:
+    if user.is_authenticated and user.is_superuser:
+        return Compound.objects.all()
+    return Compound.objects.filter(committee__in=_committees_for_roles(user, roles).values("pk"))
+
+
+def committees_staffed_by(user: AnyUser) -> QuerySet[Committee]:
+    """Committees whose staff the user is, directly or as staff of their street."""
+    return _committees_for_roles(user, STAFF_ROLES)
 
 
 def compounds_staffed_by(user: AnyUser) -> QuerySet[Compound]:
@@ -118,7 +137,7 @@ def buildings_with_counts(buildings: QuerySet[Building]) -> QuerySet[Building]:
         vulnerable_household_count=Count(
             "households", filter=Q(households__in=vulnerable), distinct=True
         ),
-    ).order_by("label")
+    ).order_by(*BUILDING_ORDER)
 
 
 def closure_changes_recent(*, compound: Compound, limit: int = 20) -> QuerySet[ClosureChange]:
@@ -126,4 +145,30 @@ def closure_changes_recent(*, compound: Compound, limit: int = 20) -> QuerySet[C
         ClosureChange.objects.filter(building__compound=compound)
         .select_related("building", "changed_by")
         .order_by("-changed_at", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class CompoundOverview:
+    buildings: list[Building]
+    households: int
+    residents: int
+    vulnerable_households: int
+    levels: list[tuple[str, str, int]]  # (level, label, number of buildings)
+    recent_changes: list[ClosureChange]
+
+
+def compound_overview(*, compound: Compound) -> CompoundOverview:
+    """The staff overview of a compound, in a fixed number of queries whatever its size."""
+    buildings = list(buildings_with_counts(compound.buildings.all()))
+    by_level = dict.fromkeys(ClosureLevel.values, 0)
+    for building in buildings:
+        by_level[building.closure_level] += 1
+    return CompoundOverview(
+        buildings=buildings,
+        households=sum(b.household_count for b in buildings),
+        residents=sum(b.resident_count for b in buildings),
+        vulnerable_households=sum(b.vulnerable_household_count for b in buildings),
+        levels=[(level, label, by_level[level]) for level, label in ClosureLevel.choices],
+        recent_changes=list(closure_changes_recent(compound=compound)),
     )

@@ -10,7 +10,6 @@ from django.utils.translation import ngettext
 from core.exceptions import ApplicationError
 from residents import selectors
 from residents.forms import ClosureChangeForm
-from residents.models import ClosureLevel
 from residents.services import buildings_set_closure
 
 
@@ -42,12 +41,11 @@ def compound_overview(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(
         selectors.compounds_staffed_by(request.user).select_related("committee"), pk=pk
     )
-    buildings = selectors.buildings_with_counts(compound.buildings.all())
     form = ClosureChangeForm(request.POST or None)
+    # Only ids: a tampered value must not turn into a server error.
+    ticked = [int(value) for value in request.POST.getlist("building") if value.isdigit()]
     if request.method == "POST" and form.is_valid():
-        # Only ids: a tampered value must not turn into a server error.
-        ticked = [pk for pk in request.POST.getlist("building") if pk.isdigit()]
-        chosen = buildings.filter(pk__in=ticked)
+        chosen = list(compound.buildings.filter(pk__in=ticked))
         try:
             if not chosen:
                 raise ApplicationError(_("Choose at least one building."))
@@ -66,21 +64,10 @@ def compound_overview(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"count": count},
             )
             return redirect("compound-overview", pk=compound.pk)
-    buildings = list(buildings)
-    totals = {
-        "households": sum(b.household_count for b in buildings),
-        "residents": sum(b.resident_count for b in buildings),
-        "vulnerable": sum(b.vulnerable_household_count for b in buildings),
-    }
-    by_level = dict.fromkeys(ClosureLevel.values, 0)
-    for building in buildings:
-        by_level[building.closure_level] += 1
     context = {
         "compound": compound,
-        "buildings": buildings,
-        "totals": totals,
-        "levels": [(level, label, by_level[level]) for level, label in ClosureLevel.choices],
-        "changes": selectors.closure_changes_recent(compound=compound),
+        "overview": selectors.compound_overview(compound=compound),
         "form": form,
+        "ticked": ticked,
     }
     return render(request, "residents/compound_overview.html", context)

@@ -551,3 +551,23 @@ class TestNoDeletion:
 
         assert response.status_code == 403
         assert ClosureChange.objects.filter(pk=change.pk).exists()
+
+
+def test_it_shows_staff_their_committee_before_it_has_a_compound(client, staff, committee):
+    client.force_login(staff)
+
+    assert listed(client.get(changelist("committee"))) == {committee}
+    assert len(listed(client.get(changelist("street")))) == 1
+
+
+def test_it_refuses_a_building_without_units_with_a_message(client, staff, compound):
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("admin:residents_building_add"),
+        {"compound": compound.pk, "label": "9", "units": 0, "floors": 6, "closure_level": "sealed"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["units"]
+    assert not Building.objects.filter(label="9").exists()

@@ -560,3 +560,30 @@ def test_it_lets_a_superuser_see_every_committees_register(api_client, resident,
     api_client.force_authenticate(UserFactory(is_superuser=True))
 
     assert ids(api_client.get("/api/v1/residents/")) == {resident.pk, other_resident.pk}
+
+
+def test_it_does_not_reveal_whether_another_committees_compound_exists(
+    as_staff, building, other_building
+):
+    for filters in (
+        {"compound": other_building.compound_id},
+        {"compound": 999_999},
+    ):
+        response = as_staff.get("/api/v1/buildings/", filters)
+
+        assert response.status_code == 200
+        assert response.json()["results"] == []
+    for url, filters in (
+        ("/api/v1/households/", {"building": other_building.pk}),
+        ("/api/v1/residents/", {"household": 999_999}),
+    ):
+        assert as_staff.get(url, filters).json()["results"] == []
+
+
+def test_it_lists_buildings_in_counting_order(as_staff, compound):
+    for label in ("10", "2", "1"):
+        BuildingFactory(compound=compound, label=label)
+
+    response = as_staff.get("/api/v1/buildings/", {"compound": compound.pk})
+
+    assert [row["label"] for row in response.json()["results"]] == ["1", "2", "10"]

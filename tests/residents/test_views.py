@@ -123,10 +123,15 @@ class TestOverview:
         assert response.status_code == 200
         counts = {
             b.label: (b.household_count, b.resident_count, b.vulnerable_household_count)
-            for b in response.context["buildings"]
+            for b in response.context["overview"].buildings
         }
         assert counts == {"1": (2, 3, 1), "2": (0, 0, 0), "3": (1, 1, 0)}
-        assert response.context["totals"] == {"households": 3, "residents": 4, "vulnerable": 1}
+        overview_shown = response.context["overview"]
+        assert (
+            overview_shown.households,
+            overview_shown.residents,
+            overview_shown.vulnerable_households,
+        ) == (3, 4, 1)
         page = response.content.decode()
         for label in grid:
             assert f'data-building="{label}"' in page
@@ -139,7 +144,7 @@ class TestOverview:
 
         response = as_staff.get(overview(compound))
 
-        assert [(level, count) for level, _label, count in response.context["levels"]] == [
+        assert [(level, count) for level, _label, count in response.context["overview"].levels] == [
             ("sealed", 1),
             ("controlled", 0),
             ("precaution", 2),
@@ -160,7 +165,9 @@ class TestOverview:
         page = response.content.decode()
         assert "二号楼阳性" in page
         assert "香樟苑阳性" not in page
-        assert [change.building for change in response.context["changes"]] == [grid["2"]]
+        assert [change.building for change in response.context["overview"].recent_changes] == [
+            grid["2"]
+        ]
 
     def test_it_hides_another_committees_compound(self, client, other_staff, compound, grid):
         client.force_login(other_staff)
@@ -210,7 +217,7 @@ class TestClosureForm:
 
         assert response.status_code == 200
         assert "密接者所在楼" in response.content.decode()
-        [tile] = [b for b in response.context["buildings"] if b.label == "2"]
+        [tile] = [b for b in response.context["overview"].buildings if b.label == "2"]
         assert tile.closure_level == ClosureLevel.CONTROLLED
 
     @pytest.mark.parametrize("reason", ["", "   "])
@@ -321,3 +328,27 @@ class TestLanguage:
         assert '<html lang="zh-hans">' in page
         assert in_chinese in page
         assert "Recent closure changes" not in page
+
+
+class TestOverviewDetails:
+    def test_it_orders_buildings_as_people_count_them(self, as_staff, compound):
+        for label in ("10", "2", "12号楼", "1"):
+            BuildingFactory(compound=compound, label=label)
+
+        response = as_staff.get(overview(compound))
+
+        shown = [b.label for b in response.context["overview"].buildings]
+        assert shown == ["1", "2", "10", "12号楼"]
+
+    def test_it_keeps_the_ticked_buildings_when_the_reason_is_missing(
+        self, as_staff, compound, grid
+    ):
+        response = as_staff.post(
+            overview(compound), {"building": [grid["2"].pk], "level": "sealed", "reason": ""}
+        )
+
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f'value="{grid["2"].pk}" checked' in page
+        assert f'value="{grid["3"].pk}" checked' not in page
+        assert not ClosureChange.objects.exists()

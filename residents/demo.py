@@ -296,10 +296,10 @@ def demo_seed(*, scale: str = "default") -> list[Login]:
         home.save(update_fields=["account"])
     return [
         Login("superuser", admin.username, DEMO_PASSWORD, "everything"),
-        Login(Role.STREET_STAFF.label, street_staff.username, DEMO_PASSWORD, street.name),
-        Login(Role.COMMITTEE_STAFF.label, staff.username, DEMO_PASSWORD, first.name),
-        Login(Role.COMMITTEE_STAFF.label, staff_other.username, DEMO_PASSWORD, second.name),
-        Login(Role.VOLUNTEER.label, volunteer.username, DEMO_PASSWORD, first.name),
-        Login(Role.GROUP_LEADER.label, leader.username, DEMO_PASSWORD, first.name),
+        Login("street staff", street_staff.username, DEMO_PASSWORD, street.name),
+        Login("committee staff", staff.username, DEMO_PASSWORD, first.name),
+        Login("committee staff", staff_other.username, DEMO_PASSWORD, second.name),
+        Login("volunteer", volunteer.username, DEMO_PASSWORD, first.name),
+        Login("group leader", leader.username, DEMO_PASSWORD, first.name),
         Login("resident", resident_user.username, DEMO_PASSWORD, str(home)),
     ]

@@ -141,6 +141,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "close-due-rounds": {"task": "supplies.tasks.close_due_rounds", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

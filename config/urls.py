@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from residents.api_urls import router as residents_router
+from supplies.api_urls import router as supplies_router
 
 admin.site.site_header = _("Last Hundred Metres")
 admin.site.site_title = _("Last Hundred Metres")
@@ -14,6 +15,7 @@ admin.site.index_title = _("Committee administration")
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     *residents_router.urls,
+    *supplies_router.urls,
 ]
 
 urlpatterns = [
@@ -24,5 +26,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("supplies.urls")),
     path("", include("residents.urls")),
 ]

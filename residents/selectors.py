@@ -48,6 +48,11 @@ def _compounds_for_roles(user: AnyUser, roles) -> QuerySet[Compound]:
     return Compound.objects.filter(committee__in=_committees_for_roles(user, roles).values("pk"))
 
 
+def committees_with_role(user: AnyUser, role: str) -> QuerySet[Committee]:
+    """Committees in which the user holds `role` (a volunteer's, a group leader's)."""
+    return _committees_for_roles(user, [role])
+
+
 def committees_staffed_by(user: AnyUser) -> QuerySet[Committee]:
     """Committees whose staff the user is, directly or as staff of their street."""
     return _committees_for_roles(user, STAFF_ROLES)

@@ -130,7 +130,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ClosureLevelEnum": "residents.models.ClosureLevel"},
+    "ENUM_NAME_OVERRIDES": {
+        "ClosureLevelEnum": "residents.models.ClosureLevel",
+        "RoundKindEnum": "supplies.models.RoundKind",
+        "RoundStatusEnum": "supplies.models.RoundStatus",
+        "OrderStatusEnum": "supplies.models.OrderStatus",
+        "PaymentStatusEnum": "supplies.models.PaymentStatus",
+    },
 }
 
 # Celery: with no broker, tasks run eagerly in-process so that a bare machine works.

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from core.exceptions import ApplicationError
 from residents import selectors
 from residents.forms import ClosureChangeForm
+from residents.models import Role
 from residents.services import buildings_set_closure
 
 
@@ -18,7 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if selectors.user_is_staff_member(request.user):
         return redirect("staff-compounds")
     household = selectors.households_visible_to(request.user).filter(account=request.user).first()
-    return render(request, "residents/home.html", {"household": household})
+    leads = selectors.committees_with_role(request.user, Role.GROUP_LEADER).exists()
+    return render(request, "residents/home.html", {"household": household, "leads": leads})
 
 
 def _staff_only(request: HttpRequest) -> None:

@@ -1,5 +1,7 @@
 """Supply rounds: free allocations and group buys, their offers, and households' orders."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -269,6 +271,11 @@ class Order(Tracked):
 
     def __str__(self) -> str:
         return f"{self.pickup_code} · {self.household}"
+
+    @property
+    def total(self) -> Decimal:
+        """The price of the order's lines; prefetch `lines` when listing many."""
+        return sum((line.total for line in self.lines.all()), Decimal("0"))
 
 
 class OrderLine(models.Model):

@@ -4,9 +4,10 @@ Staff see their committees' rounds and the orders of their compounds' households
 leader the rounds they lead and those rounds' orders; a resident the open or closed rounds
 serving their compound and their own household's orders."""
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
-from residents.models import Household, Role
+from residents.models import Committee, Compound, Household, Role, Street
 from residents.selectors import (
     AnyUser,
     committees_staffed_by,
@@ -78,3 +79,58 @@ def package_types_visible_to(user: AnyUser) -> QuerySet[PackageType]:
     return PackageType.objects.filter(
         supplier__in=suppliers_visible_to(user).values("pk")
     ).select_related("supplier")
+
+
+def suppliers_managed_by(user: AnyUser) -> QuerySet[Supplier]:
+    """Suppliers the user may change and licence-check: staff of the supplier's street."""
+    return Supplier.objects.filter(street__in=committees_staffed_by(user).values("street"))
+
+
+def package_types_managed_by(user: AnyUser) -> QuerySet[PackageType]:
+    return PackageType.objects.filter(
+        supplier__in=suppliers_managed_by(user).values("pk")
+    ).select_related("supplier")
+
+
+def streets_for_suppliers(user: AnyUser) -> QuerySet[Street]:
+    """Streets in which the user may register a supplier: those they are staff of."""
+    return Street.objects.filter(pk__in=committees_staffed_by(user).values("street"))
+
+
+def compounds_for_rounds(user: AnyUser) -> QuerySet[Compound]:
+    """Compounds a new round may serve: their committee's staff, or one of its group leaders."""
+    committees = committees_staffed_by(user) | committees_with_role(user, Role.GROUP_LEADER)
+    return Compound.objects.filter(committee__in=committees.values("pk")).select_related(
+        "committee"
+    )
+
+
+def group_leaders_of(committee: Committee) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__role=Role.GROUP_LEADER, memberships__committee=committee
+    ).distinct()
+
+
+def orders_managed_by(user: AnyUser) -> QuerySet[Order]:
+    """Orders whose payment the user may record: staff of the household, or the round's leader."""
+    if not user.is_authenticated:
+        return Order.objects.none()
+    return Order.objects.filter(
+        Q(household__building__compound__in=compounds_staffed_by(user).values("pk"))
+        | Q(round__leader=user)
+    )
+
+
+def rounds_with_offers(rounds: QuerySet[SupplyRound]) -> QuerySet[SupplyRound]:
+    """Rounds with their compounds and offers (and the offers' packages) in fixed queries."""
+    return rounds.select_related("committee", "leader").prefetch_related(
+        "compounds",
+        Prefetch("offers", queryset=Offer.objects.select_related("package_type").order_by("pk")),
+    )
+
+
+def households_served_by(supply_round: SupplyRound) -> QuerySet[Household]:
+    """Households of the compounds a round serves: those its leader may order for."""
+    return Household.objects.filter(
+        building__compound__in=supply_round.compounds.values("pk")
+    ).select_related("building__compound")

@@ -37,6 +37,17 @@ def new_pickup_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def unused_pickup_codes(count: int) -> list[str]:
+    """`count` fresh codes that no order has yet (31^8 codes make a clash rare, not impossible)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes |= {new_pickup_code() for _ in range(count - len(codes))}
+        codes -= set(
+            Order.objects.filter(pickup_code__in=codes).values_list("pickup_code", flat=True)
+        )
+    return list(codes)
+
+
 def take_stock(offer: Offer, quantity: int) -> None:
     """Take `quantity` packs of `offer` or raise SoldOut; call inside a transaction."""
     taken = Offer.objects.filter(pk=offer.pk, stock__gte=quantity).update(
@@ -106,6 +117,11 @@ def order_place(
 ) -> Order:
     """Place the household's order in an open round, taking stock in the same transaction."""
     _require_open(supply_round)
+    if not supply_round.compounds.filter(buildings=household.building_id).exists():
+        raise ApplicationError(
+            _("This round does not serve the household's compound."),
+            extra={"code": "not_in_scope"},
+        )
     chosen = _offers_and_quantities(
         supply_round=supply_round, household=household, quantities=quantities
     )
@@ -131,7 +147,7 @@ def order_place(
                     household=household,
                     round=supply_round,
                     channel=channel,
-                    pickup_code=new_pickup_code(),
+                    pickup_code=unused_pickup_codes(1)[0],
                     created_by=placed_by,
                     updated_by=placed_by,
                 )

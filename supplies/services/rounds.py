@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from residents.models import Committee, Compound, Household
+from residents.models import Committee, Compound, Household, Membership, Role
 from supplies.models import (
     ESSENTIAL_CATEGORIES,
     AllocationRule,
@@ -32,7 +32,7 @@ from supplies.models import (
     RoundStatus,
     SupplyRound,
 )
-from supplies.services.orders import new_pickup_code, take_stock
+from supplies.services.orders import return_stock, take_stock, unused_pickup_codes
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,19 @@ def round_create(
         raise ApplicationError(_("A round can only serve its committee's compounds."))
     if not offers:
         raise ApplicationError(_("Offer at least one package."))
+    packages = [spec.package_type.pk for spec in offers]
+    if len(set(packages)) != len(packages):
+        raise ApplicationError(_("Each package can be offered only once in a round."))
+    if (
+        leader is not None
+        and not Membership.objects.filter(
+            user=leader, role=Role.GROUP_LEADER, committee=committee
+        ).exists()
+    ):
+        raise ApplicationError(
+            _("%(user)s is not a group leader of %(committee)s.")
+            % {"user": leader.get_full_name() or leader.username, "committee": committee.name}
+        )
     if closes_at <= timezone.now():
         raise ApplicationError(_("The closing time must be in the future."))
     supply_round = SupplyRound.objects.create(
@@ -201,18 +214,19 @@ def _allocate(supply_round: SupplyRound, by: User) -> int:
                     % {"package": offer.package_type.name, "needed": needed, "stock": offer.stock},
                     extra={"code": "short", "offer": offer.pk, "needed": needed},
                 ) from error
+    codes = unused_pickup_codes(len(plan))
     orders = Order.objects.bulk_create(
         (
             Order(
                 household=household,
                 round=supply_round,
                 channel=Channel.ALLOCATION,
-                pickup_code=new_pickup_code(),
+                pickup_code=code,
                 payment_status=PaymentStatus.WAIVED,
                 created_by=by,
                 updated_by=by,
             )
-            for household, _quantities in plan
+            for (household, _quantities), code in zip(plan, codes, strict=True)
         ),
         batch_size=1000,
     )
@@ -271,6 +285,16 @@ def round_cancel(*, supply_round: SupplyRound, by: User, reason: str) -> SupplyR
         note=reason,
     )
     placed = list(supply_round.orders.filter(status=OrderStatus.PLACED))
+    # The packs go back on the shelf: the supplier may sell them in another round.
+    taken = (
+        OrderLine.objects.filter(order__in=placed)
+        .values("offer")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("offer")
+    )
+    offers = {offer.pk: offer for offer in supply_round.offers.all()}
+    for row in taken:
+        return_stock(offers[row["offer"]], row["quantity"])
     supply_round.orders.filter(pk__in=[o.pk for o in placed]).update(
         status=OrderStatus.CANCELLED, updated_by=by, updated_at=timezone.now()
     )

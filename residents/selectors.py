@@ -98,6 +98,11 @@ def _vulnerable_member() -> Exists:
     )
 
 
+def households_staffed_by(user: AnyUser) -> QuerySet[Household]:
+    """Households of the compounds the user is staff of, without the list annotations."""
+    return Household.objects.filter(building__compound__in=compounds_staffed_by(user).values("pk"))
+
+
 def households_visible_to(user: AnyUser) -> QuerySet[Household]:
     """Staff see their compounds' households; a resident sees only their own."""
     if not user.is_authenticated:

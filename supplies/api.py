@@ -15,11 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from residents.api import ScopedPrimaryKeyField
-from residents.models import Role
+from residents.models import Household, Role
 from residents.selectors import (
     committees_staffed_by,
     committees_with_role,
-    households_visible_to,
+    households_staffed_by,
     user_is_staff_member,
 )
 from supplies import selectors
@@ -515,12 +515,14 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.orders_visible_to(self.request.user).order_by("-created_at", "-pk")
 
     def _respond(self, order, *, code=status.HTTP_200_OK):
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data, code)
+        # The order was just reached through the scoped queryset or placed by this user.
+        fresh = selectors.orders_with_lines(Order.objects.filter(pk=order.pk)).get()
+        return Response(self.get_serializer(fresh).data, code)
 
     def _household_and_channel(self, supply_round: SupplyRound, household_id: int | None):
         """Whose order it is and how it came: their own, the hotline's, or the leader's."""
         user = self.request.user
-        own = households_visible_to(user).filter(account=user).first()
+        own = Household.objects.filter(account=user).first()  # a login's own household
         if household_id is None or (own is not None and own.pk == household_id):
             if own is None:
                 raise exceptions.ValidationError(
@@ -528,7 +530,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 )
             by_app = isinstance(self.request.successful_authenticator, TokenAuthentication)
             return own, Channel.API if by_app else Channel.RESIDENT
-        staffed = households_visible_to(user).filter(pk=household_id).first()
+        staffed = households_staffed_by(user).filter(pk=household_id).first()
         if staffed is not None:
             return staffed, Channel.HOTLINE
         if supply_round.leader_id == user.pk:

@@ -58,12 +58,13 @@ def orders_visible_to(user: AnyUser) -> QuerySet[Order]:
         | Q(round__leader=user)
         | Q(household__account=user)
     )
-    return (
-        Order.objects.filter(scope)
-        .select_related("round", "household__building__compound")
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("offer__package_type"))
-        )
+    return orders_with_lines(Order.objects.filter(scope))
+
+
+def orders_with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Orders with their round, household and lines, in fixed queries however many."""
+    return orders.select_related("round", "household__building__compound").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("offer__package_type"))
     )
 
 

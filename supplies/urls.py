@@ -20,6 +20,9 @@ urlpatterns = [
     path("leader/rounds/new/", views.leader_round_new, name="leader-round-new"),
     path("leader/rounds/<int:pk>/", views.leader_round, name="leader-round"),
     path(
+        "leader/rounds/<int:pk>/propose/", views.leader_round_propose, name="leader-round-propose"
+    ),
+    path(
         "leader/orders/<int:pk>/payment/", views.leader_order_payment, name="leader-order-payment"
     ),
 ]

@@ -333,6 +333,20 @@ def leader_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def leader_round_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a group buy that staff sent back (or never sent) to the committee again."""
+    supply_round = get_object_or_404(_led_rounds(request), pk=pk)
+    try:
+        round_propose(supply_round=supply_round, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your group buy is sent to the committee for approval."))
+    return redirect("leader-round", pk=supply_round.pk)
+
+
+@login_required
+@require_POST
 def leader_order_payment(request: HttpRequest, pk: int) -> HttpResponse:
     _leader_committees(request)
     orders = selectors.orders_visible_to(request.user).filter(round__leader=request.user)

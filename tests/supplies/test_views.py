@@ -736,3 +736,50 @@ class TestGroupLeader:
         assert response.status_code == 404
         order.refresh_from_db()
         assert order.payment_status == PaymentStatus.UNPAID
+
+
+class TestProposingAgain:
+    @pytest.fixture
+    def rejected(self, group_buy_draft, leader, staff):
+        round_propose(supply_round=group_buy_draft, by=leader)
+        return round_reject(supply_round=group_buy_draft, by=staff, reason="请补充供应商许可证")
+
+    @pytest.fixture
+    def group_buy_draft(self, committee, compound, vegetables, leader, closes_at):
+        return round_create(
+            committee=committee,
+            title="第三批团购",
+            kind=RoundKind.GROUP_BUY,
+            compounds=[compound],
+            closes_at=closes_at,
+            offers=[OfferSpec(package_type=vegetables, stock=30)],
+            leader=leader,
+            by=leader,
+        )
+
+    def test_it_shows_the_leader_the_reason_and_lets_them_send_it_again(self, as_leader, rejected):
+        page = page_text(as_leader.get(reverse("leader-round", args=[rejected.pk])))
+        assert "请补充供应商许可证" in page
+
+        as_leader.post(reverse("leader-round-propose", args=[rejected.pk]))
+
+        rejected.refresh_from_db()
+        assert rejected.status == RoundStatus.PROPOSED
+
+    def test_it_refuses_to_propose_an_open_round_again(self, as_leader, group_buy):
+        response = as_leader.post(reverse("leader-round-propose", args=[group_buy.pk]), follow=True)
+
+        group_buy.refresh_from_db()
+        assert group_buy.status == RoundStatus.OPEN
+        assert "cannot become" in page_text(response)
+
+    def test_it_is_not_found_for_another_leader(self, client, committee, rejected):
+        stranger = UserFactory(username="other-leader")
+        membership_grant(user=stranger, role=Role.GROUP_LEADER, committee=committee)
+        client.force_login(stranger)
+
+        response = client.post(reverse("leader-round-propose", args=[rejected.pk]))
+
+        assert response.status_code == 404
+        rejected.refresh_from_db()
+        assert rejected.status == RoundStatus.DRAFT

@@ -274,7 +274,9 @@ class SupplyRoundForm(forms.ModelForm):
             self.add_error("compounds", _("A round can only serve its committee's compounds."))
         leader = cleaned.get("leader")
         if committee and leader and not selectors.group_leaders_of(committee).contains(leader):
-            self.add_error("leader", _("The group leader must lead in the round's committee."))
+            self.add_error(
+                "leader", _("The group leader must be a group leader of the round's committee.")
+            )
         closes_at = cleaned.get("closes_at")
         if "closes_at" in self.changed_data and closes_at and closes_at <= timezone.now():
             self.add_error("closes_at", _("The closing time must be in the future."))

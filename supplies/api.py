@@ -81,7 +81,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         scope=selectors.streets_for_suppliers,
         required=False,
         help_text=gettext_lazy(
-            "Only needed by staff of several streets; a supplier never moves street."
+            "Needed only when you are staff in more than one street. It cannot change later."
         ),
     )
     licence_checked = serializers.BooleanField(read_only=True)
@@ -270,7 +270,10 @@ class RoundInputSerializer(serializers.Serializer):
     leader = serializers.IntegerField(
         required=False,
         allow_null=True,
-        help_text=gettext_lazy("Staff name a group leader; a leader's own group buy is theirs."),
+        help_text=gettext_lazy(
+            "Staff choose the group leader. "
+            "A group leader creating a group buy leads it themselves."
+        ),
     )
     allocation_rule = serializers.ChoiceField(
         choices=AllocationRule.choices, default=AllocationRule.PER_HOUSEHOLD
@@ -352,7 +355,7 @@ class RoundViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if not (
             user_is_staff_member(user) or committees_with_role(user, Role.GROUP_LEADER).exists()
         ):
-            raise exceptions.PermissionDenied(_("Only staff and group leaders draft rounds."))
+            raise exceptions.PermissionDenied(_("Only staff and group leaders can create rounds."))
         data = RoundInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -466,7 +469,10 @@ class OrderLinesInputSerializer(serializers.Serializer):
     lines = OrderLineInputSerializer(
         many=True,
         allow_empty=False,
-        help_text=gettext_lazy("The whole order: a pack left out, or at 0, is removed."),
+        help_text=gettext_lazy(
+            "The complete new list of lines. "
+            "A pack left out, or with quantity 0, is removed from the order."
+        ),
     )
 
     def validate_lines(self, lines):
@@ -481,7 +487,10 @@ class OrderCreateSerializer(OrderLinesInputSerializer):
     household = serializers.IntegerField(
         required=False,
         allow_null=True,
-        help_text=gettext_lazy("Staff and group leaders say whose order; a resident's is theirs."),
+        help_text=gettext_lazy(
+            "Staff and group leaders choose the household. "
+            "A resident always orders for their own household."
+        ),
     )
 
 

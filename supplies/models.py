@@ -51,7 +51,7 @@ class Category(models.TextChoices):
     MEAT_AND_EGGS = "meat_eggs", _("Meat and eggs")
     MILK = "milk", _("Milk")
     STAPLES = "staples", _("Staples")
-    BABY = "baby", _("Baby")
+    BABY = "baby", _("Baby products")
     HOUSEHOLD_GOODS = "household_goods", _("Household goods (no medicine)")
     OTHER = "other", _("Other")
 
@@ -226,7 +226,7 @@ class PaymentStatus(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    RESIDENT = "resident", _("Resident's phone")
+    RESIDENT = "resident", _("Resident, on their phone")
     HOTLINE = "hotline", _("Staff on the hotline")
     LEADER = "leader", _("Group leader")
     ALLOCATION = "allocation", _("Allocated automatically")

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 
 from residents.models import Role
 from residents.services import membership_grant
@@ -96,3 +97,10 @@ def offers(group_buy):
     return {
         offer.package_type.name: offer for offer in group_buy.offers.select_related("package_type")
     }
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Refusals are asserted in English here; the catalogue is checked in test_translations."""
+    with override("en"):
+        yield

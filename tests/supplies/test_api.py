@@ -1,6 +1,7 @@
 """The supplies API, per role: each sees only their own, and bad input gets a JSON 400."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -38,7 +39,7 @@ API = "/api/v1/"
 
 
 def client_for(user) -> APIClient:
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # refusals are asserted in English
     client.force_authenticate(user)
     return client
 
@@ -982,3 +983,26 @@ def test_a_resident_of_another_compound_sees_none_of_it(group_buy, order, other_
     assert ids(client.get(API + "rounds/")) == set()
     assert ids(client.get(API + "orders/")) == set()
     assert client.get(API + f"orders/{order.pk}/").status_code == 404
+
+
+def test_it_refuses_in_chinese_by_default_and_in_english_when_asked(
+    group_buy, offers, staff, household, resident
+):
+    veg = offers["蔬菜包"]
+    Offer.objects.filter(pk=veg.pk).update(stock=0)
+    payload = {
+        "round": group_buy.pk,
+        "household": household.pk,
+        "lines": [{"offer": veg.pk, "quantity": 1}],
+    }
+    chinese, english = APIClient(), APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    for client in (chinese, english):
+        client.force_authenticate(staff)
+
+    in_chinese = chinese.post("/api/v1/orders/", payload, format="json").json()
+    in_english = english.post("/api/v1/orders/", payload, format="json").json()
+
+    assert in_chinese["code"] == in_english["code"] == "sold_out"
+    assert "sold out" in in_english["detail"]
+    assert re.search(r"[\u4e00-\u9fff]", in_chinese["detail"].replace("蔬菜包", ""))
+    assert not Order.objects.exists()

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Tracked
+from core.models import Event, Tracked
 from residents.models import Committee, Compound, Household, Street
 
 
@@ -152,7 +152,7 @@ class SupplyRound(Tracked):
         return self.status == RoundStatus.OPEN and timezone.now() < self.closes_at
 
 
-class RoundEvent(models.Model):
+class RoundEvent(Event):
     """Every status change of a round, with who and when."""
 
     round = models.ForeignKey(
@@ -160,21 +160,10 @@ class RoundEvent(models.Model):
     )
     from_status = models.CharField(_("status before"), max_length=20, choices=RoundStatus.choices)
     to_status = models.CharField(_("status after"), max_length=20, choices=RoundStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
-    class Meta:
+    class Meta(Event.Meta):
         verbose_name = _("round event")
         verbose_name_plural = _("round events")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
@@ -305,7 +294,7 @@ class OrderLine(models.Model):
         return self.quantity * self.unit_price
 
 
-class OrderEvent(models.Model):
+class OrderEvent(Event):
     """Every change of an order (placed, edited, cancelled, payment), with who and when."""
 
     class Kind(models.TextChoices):
@@ -318,21 +307,10 @@ class OrderEvent(models.Model):
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
-    class Meta:
+    class Meta(Event.Meta):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return self.get_kind_display()

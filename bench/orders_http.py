@@ -88,6 +88,8 @@ def seed(households: int):
     street = Street.objects.create(name="bench street")
     committee = Committee.objects.create(street=street, name="bench committee")
     membership_grant(user=staff, role=Role.COMMITTEE_STAFF, committee=committee)
+    leader = User.objects.create(username="bench-leader")
+    membership_grant(user=leader, role=Role.GROUP_LEADER, committee=committee)
     compound = Compound.objects.create(committee=committee, name="bench compound")
     buildings = Building.objects.bulk_create(
         Building(compound=compound, label=str(n), units=4, floors=30) for n in range(1, 51)
@@ -116,10 +118,10 @@ def seed(households: int):
         compounds=[compound],
         closes_at=timezone.now() + datetime.timedelta(days=1),
         offers=[OfferSpec(package_type=package, stock=households, limit_per_household=1)],
-        leader=staff,
-        by=staff,
+        leader=leader,
+        by=leader,
     )
-    round_propose(supply_round=supply_round, by=staff)
+    round_propose(supply_round=supply_round, by=leader)
     round_approve(supply_round=supply_round, by=staff)
     round_open(supply_round=supply_round, by=staff)
     token = Token.objects.create(user=staff).key

@@ -14,6 +14,7 @@ from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
 from residents.importing import (
     RegisterImportRejected,
+    household_logins_sheet,
     register_export,
     register_import,
     register_template,
@@ -35,6 +36,7 @@ from residents.services import (
     RESIDENT_FIELDS,
     buildings_set_closure,
     household_create,
+    household_logins_create,
     household_update,
     resident_create,
     resident_update,
@@ -268,6 +270,7 @@ class HouseholdAdmin(StaffScopedAdmin):
     autocomplete_fields = ["building"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     inlines = [ResidentInline]
+    actions = ["create_logins"]
 
     def get_readonly_fields(self, request, obj=None):
         # Logins are users; only superusers, who manage users, link them to households.
@@ -285,6 +288,19 @@ class HouseholdAdmin(StaffScopedAdmin):
         if db_field.name == "building":
             kwargs["queryset"] = selectors.buildings_staffed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description=_("Create logins for the selected households"))
+    def create_logins(self, request, queryset):
+        logins = household_logins_create(
+            households=queryset.select_related("building").order_by("building", "unit", "room"),
+            by=request.user,
+        )
+        if not logins:
+            self.message_user(request, _("Every selected household already has a login."))
+            return None
+        return file_response(
+            household_logins_sheet(logins), filename="household-logins", file_format="xlsx"
+        )
 
     @admin.display(description=_("residents"), ordering="resident_count")
     def resident_count(self, household):

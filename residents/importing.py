@@ -532,3 +532,23 @@ def register_export(*, residents: Iterable[Resident], file_format: str) -> bytes
             )
         )
     return _dataset_bytes(dataset, file_format)
+
+
+def household_logins_sheet(logins) -> bytes:
+    """The logins just created, to print on slips or read out: shown this once only."""
+    dataset = tablib.Dataset(
+        headers=[_("Building"), _("Unit"), _("Room"), _("Username"), _("Password")],
+        title=_("Logins"),
+    )
+    for login in logins:
+        household = login.household
+        dataset.append(
+            (
+                household.building.label,
+                household.unit,
+                household.room,
+                login.username,
+                login.password,
+            )
+        )
+    return dataset.export("xlsx")

@@ -1,6 +1,8 @@
 """Writes to the register: one function per use case, transactional, keeping who and when."""
 
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -147,3 +149,38 @@ def membership_grant(*, user: User, role: str, street=None, committee=None) -> M
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     return membership
+
+
+@dataclass(frozen=True)
+class HouseholdLogin:
+    household: Household
+    username: str
+    password: str
+
+
+# Readable over the phone and on a paper slip: no 0/O, 1/l/I.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@transaction.atomic
+def household_logins_create(*, households: Iterable[Household], by: User) -> list[HouseholdLogin]:
+    """Give each household without a login a username and a one-time readable password.
+
+    The passwords are returned once, for staff to print or read out; only their hashes are
+    kept. Households that already have a login are left alone."""
+    logins = []
+    for household in households:
+        if household.account_id is not None:
+            continue
+        building = household.building
+        base = f"{building.compound_id}-{building.label}-{household.unit}-{household.room}"
+        username, suffix = base, 1
+        while User.objects.filter(username=username).exists():
+            suffix += 1
+            username = f"{base}-{suffix}"
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(10))
+        household.account = User.objects.create_user(username=username, password=password)
+        household.updated_by = by
+        household.save(update_fields=["account", "updated_by", "updated_at"])
+        logins.append(HouseholdLogin(household=household, username=username, password=password))
+    return logins

@@ -571,3 +571,55 @@ def test_it_refuses_a_building_without_units_with_a_message(client, staff, compo
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["units"]
     assert not Building.objects.filter(label="9").exists()
+
+
+class TestHouseholdLogins:
+    def post_action(self, client, households):
+        return client.post(
+            changelist("household"),
+            {"action": "create_logins", ACTION_CHECKBOX_NAME: [h.pk for h in households]},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    def test_it_gives_households_logins_that_work_and_shows_the_passwords_once(
+        self, client, staff, household, building
+    ):
+        import io
+
+        import openpyxl
+
+        second = HouseholdFactory(building=building, unit=2, room="602")
+        client.force_login(staff)
+
+        response = self.post_action(client, [household, second])
+
+        assert response.status_code == 200
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)[1:]
+        assert len(rows) == 2
+        for row in rows:
+            username, password = row[3], row[4]
+            owner = Household.objects.get(account__username=username)
+            assert (owner.building.label, owner.unit, owner.room) == (str(row[0]), row[1], row[2])
+            assert client.login(username=username, password=password)
+            assert owner.account.password != password  # only the hash is kept
+
+    def test_it_leaves_an_existing_login_alone(self, client, staff, household, resident_user):
+        client.force_login(staff)
+        before = resident_user.password
+
+        response = self.post_action(client, [household])
+
+        assert response.status_code == 302
+        resident_user.refresh_from_db()
+        assert resident_user.password == before
+        assert "already has a login" in " ".join(message_texts(response))
+
+    def test_it_cannot_create_logins_for_another_committees_households(
+        self, client, other_staff, household
+    ):
+        client.force_login(other_staff)
+
+        self.post_action(client, [household])
+
+        household.refresh_from_db()
+        assert household.account is None

@@ -20,6 +20,8 @@ from tests.factories import (
     UserFactory,
 )
 
+pytest_plugins = ["tests.worker"]  # the `celery_worker` fixture
+
 
 def needs_service(available: bool, reason: str) -> None:
     if available:

@@ -3,7 +3,6 @@
 Every page starts from a selector scoped to the user, so that another household's order,
 a household outside a staff member's compounds or a round led by someone else is a 404."""
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib import messages
@@ -39,10 +38,6 @@ from supplies.forms import (
 from supplies.models import Channel, Order, OrderStatus, RoundKind, SupplyRound
 from supplies.services.orders import order_cancel, order_place, order_record_payment, order_update
 from supplies.services.rounds import round_create, round_propose
-
-
-def _with_totals(orders: Iterable[Order]) -> list[tuple[Order, Decimal]]:
-    return [(order, order.total) for order in orders]
 
 
 def _code_context(order: Order) -> dict:
@@ -145,7 +140,7 @@ def round_order(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = _own_orders(request).order_by("-round__closes_at", "-pk")
-    return render(request, "supplies/order_list.html", {"rows": _with_totals(orders)})
+    return render(request, "supplies/order_list.html", {"orders": orders})
 
 
 @login_required
@@ -318,15 +313,15 @@ def leader_round(request: HttpRequest, pk: int) -> HttpResponse:
     )
     orders = orders.order_by("household__building__label", "household__unit", "household__room")
     rows = [
-        (order, total, PaymentForm(prefix=f"pay-{order.pk}", initial=_payment_initial(order)))
-        for order, total in _with_totals(orders)
+        (order, PaymentForm(prefix=f"pay-{order.pk}", initial=_payment_initial(order)))
+        for order in orders
     ]
     offers = supply_round.offers.select_related("package_type").order_by("pk")
     context = {
         "round": supply_round,
         "rows": rows,
         "offers": offers,
-        "sum": sum((total for _order, total, _form in rows), Decimal("0")),
+        "sum": sum((order.total for order, _form in rows), Decimal("0")),
     }
     return render(request, "supplies/leader_round.html", context)
 

@@ -140,6 +140,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: with no broker, tasks run eagerly in-process so that a bare machine works.
+# Notices: SMS through this class (a gateway's in production), email through EMAIL_BACKEND.
+NOTICE_SMS_BACKEND = env_str("NOTICE_SMS_BACKEND", "core.notifications.ConsoleSmsBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@last-hundred-metres.invalid")
+
+# Orders saved per transaction when a round is planned.
+DELIVERIES_PLAN_CHUNK = int(env_str("DELIVERIES_PLAN_CHUNK", "500"))
+
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -149,6 +157,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "close-due-rounds": {"task": "supplies.tasks.close_due_rounds", "schedule": 60.0},
+    "send-pending-notices": {"task": "core.tasks.send_pending_notices", "schedule": 120.0},
 }
 
 LOGGING = {

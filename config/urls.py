@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from deliveries.api_urls import router as deliveries_router
 from residents.api_urls import router as residents_router
 from supplies.api_urls import router as supplies_router
 
@@ -16,6 +17,7 @@ api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     *residents_router.urls,
     *supplies_router.urls,
+    *deliveries_router.urls,
 ]
 
 urlpatterns = [
@@ -26,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("deliveries.urls")),
     path("", include("supplies.urls")),
     path("", include("residents.urls")),
 ]

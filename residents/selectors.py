@@ -90,10 +90,12 @@ def buildings_staffed_by(user: AnyUser) -> QuerySet[Building]:
     ).select_related("compound")
 
 
-def _vulnerable_member() -> Exists:
+def vulnerable_member(household: str = "pk") -> Exists:
+    """True when a resident of the household (the outer query's `household` field) is
+    vulnerable; annotate with it to avoid a query per household."""
     return Exists(
         ResidentNeed.objects.filter(
-            resident__household=OuterRef("pk"), need__in=VULNERABILITY_NEEDS
+            resident__household=OuterRef(household), need__in=VULNERABILITY_NEEDS
         )
     )
 
@@ -111,7 +113,7 @@ def households_visible_to(user: AnyUser) -> QuerySet[Household]:
     return (
         Household.objects.filter(scope)
         .select_related("building__compound")
-        .annotate(is_vulnerable=_vulnerable_member())
+        .annotate(is_vulnerable=vulnerable_member())
     )
 
 
@@ -135,12 +137,12 @@ def residents_vulnerable(residents: QuerySet[Resident]) -> QuerySet[Resident]:
 
 
 def households_vulnerable(households: QuerySet[Household]) -> QuerySet[Household]:
-    return households.filter(_vulnerable_member())
+    return households.filter(vulnerable_member())
 
 
 def buildings_with_counts(buildings: QuerySet[Building]) -> QuerySet[Building]:
     """Each building with its household, resident and vulnerable-household counts, in one query."""
-    vulnerable = Household.objects.filter(_vulnerable_member()).values("pk")
+    vulnerable = Household.objects.filter(vulnerable_member()).values("pk")
     return buildings.annotate(
         household_count=Count("households", distinct=True),
         resident_count=Count("households__residents", distinct=True),

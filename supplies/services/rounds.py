@@ -33,6 +33,7 @@ from supplies.models import (
     SupplyRound,
 )
 from supplies.services.orders import return_stock, take_stock, unused_pickup_codes
+from supplies.signals import round_closed
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,9 @@ def round_open(*, supply_round: SupplyRound, by: User) -> SupplyRound:
 @transaction.atomic
 def round_close(*, supply_round: SupplyRound, by: User | None) -> SupplyRound:
     _transition(supply_round, to=RoundStatus.CLOSED, allowed_from=[RoundStatus.OPEN], by=by)
+    transaction.on_commit(
+        lambda: round_closed.send(sender=SupplyRound, supply_round=supply_round, by=by)
+    )
     return supply_round
 
 

@@ -1,0 +1,48 @@
+"""Background jobs of the plan. Thin: they take ids and call a service; safe to run twice.
+
+`acks_late`: a worker that dies mid-way leaves the message unacknowledged, so the broker
+gives it to another worker (after the visibility timeout), and the job runs again from the
+start; the services write by upsert, so a second run converges to the same plan."""
+
+from celery import shared_task
+
+from core.jobs import job_create, run_job, subject_of
+from core.models import Job
+from deliveries.services import planning, replan
+from supplies.models import SupplyRound
+
+LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
+
+
+def _job_id(kind: str, round_id: int, job_id: int | None) -> int:
+    if job_id is not None:
+        return job_id
+    supply_round = SupplyRound.objects.get(pk=round_id)
+    return job_create(kind=kind, subject=subject_of(supply_round)).pk
+
+
+@shared_task(**LIMITS)
+def allocate_round(round_id: int, job_id: int | None = None, then_schedule: bool = True):
+    """Allocate a closed round's orders to collection points; then schedule its pickups."""
+    job_id = _job_id(planning.ALLOCATE, round_id, job_id)
+    result = run_job(job_id, lambda progress: planning.allocation_run(round_id, progress))
+    if result is not None and then_schedule:
+        planning.plan_request(
+            supply_round=SupplyRound.objects.get(pk=round_id),
+            kind=planning.SCHEDULE,
+            by=Job.objects.get(pk=job_id).created_by,
+        )
+    return result
+
+
+@shared_task(**LIMITS)
+def schedule_pickups(round_id: int, job_id: int | None = None):
+    """Call each point's pickup households down in slots and tell every household."""
+    job_id = _job_id(planning.SCHEDULE, round_id, job_id)
+    return run_job(job_id, lambda progress: planning.schedule_run(round_id, progress))
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def replan_buildings(change_ids: list[int]) -> int:
+    """Re-plan the open orders of buildings whose closure level changed."""
+    return len(replan.replan_for_changes(change_ids))

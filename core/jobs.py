@@ -49,7 +49,8 @@ def job_progress(job_id: int, percent: int, message: str) -> None:
 
 
 def job_succeed(job_id: int, *, result: dict, message: str) -> None:
-    Job.objects.filter(pk=job_id).update(
+    """Record the result; a job already finished (abandoned for a newer run) stays as it is."""
+    Job.objects.filter(pk=job_id, status__in=UNFINISHED_JOB_STATUSES).update(
         status=JobStatus.SUCCEEDED,
         percent=100,
         message=message[:300],
@@ -60,7 +61,8 @@ def job_succeed(job_id: int, *, result: dict, message: str) -> None:
 
 
 def job_fail(job_id: int, *, error: str) -> None:
-    Job.objects.filter(pk=job_id).update(
+    """Record the error; a job already finished (abandoned for a newer run) stays as it is."""
+    Job.objects.filter(pk=job_id, status__in=UNFINISHED_JOB_STATUSES).update(
         status=JobStatus.FAILED,
         message=error[:300],
         error=error,

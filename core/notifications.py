@@ -63,19 +63,22 @@ def notify(specs: Iterable[NoticeSpec]) -> int:
     for start in range(0, len(specs), 1000):
         keys = [spec.key for spec in specs[start : start + 1000]]
         existing.update(Notice.objects.filter(key__in=keys).values_list("key", flat=True))
-    new = [
-        Notice(
-            recipient_id=spec.recipient_id,
-            phone=spec.phone,
-            email=spec.email,
-            title=spec.title[:120],
-            body=spec.body,
-            link=spec.link,
-            key=spec.key,
+    new = []
+    for spec in specs:
+        if spec.key in existing:
+            continue
+        existing.add(spec.key)  # the same key twice in one call is stored once
+        new.append(
+            Notice(
+                recipient_id=spec.recipient_id,
+                phone=spec.phone,
+                email=spec.email,
+                title=spec.title[:120],
+                body=spec.body,
+                link=spec.link,
+                key=spec.key,
+            )
         )
-        for spec in specs
-        if spec.key not in existing
-    ]
     Notice.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     if new:
         from core.tasks import send_pending_notices
@@ -96,31 +99,36 @@ def send_pending(*, batch: int = 500) -> int:
             notices = list(pending.order_by("pk")[:batch])
             if not notices:
                 return sent
-            done = []
+            done, partly = [], []
             for notice in notices:
                 try:
-                    channels = _send(notice, sms)
+                    _send(notice, sms)
                 except Exception:  # a gateway down must not stop the others; beat retries
                     logger.exception("notice %s could not be sent", notice.pk)
                     failed.add(notice.pk)
+                    partly.append(notice)  # keeps the channels it went out on: not twice
                     continue
                 notice.sent_at = timezone.now()
-                notice.sent_by = ", ".join(channels) or "inbox"
+                notice.sent_by = notice.sent_by or "inbox"
                 done.append(notice)
-            Notice.objects.bulk_update(done, ["sent_at", "sent_by"])
+            Notice.objects.bulk_update(done + partly, ["sent_at", "sent_by"])
             sent += len(done)
 
 
-def _send(notice: Notice, sms: SmsBackend) -> list[str]:
-    channels = []
+def _send(notice: Notice, sms: SmsBackend) -> None:
+    """Send through each channel the notice has and has not gone out on yet; `sent_by` lists
+    the channels done, also when a later one fails, so that a retry does not repeat them."""
+    channels = [channel for channel in notice.sent_by.split(", ") if channel]
     text = f"{notice.title}: {notice.body}"
-    if notice.phone:
-        sms.send(notice.phone, text)
-        channels.append("sms")
-    if notice.email:
-        send_mail(notice.title, notice.body, None, [notice.email])
-        channels.append("email")
-    return channels
+    try:
+        if notice.phone and "sms" not in channels:
+            sms.send(notice.phone, text)
+            channels.append("sms")
+        if notice.email and "email" not in channels:
+            send_mail(notice.title, notice.body, None, [notice.email])
+            channels.append("email")
+    finally:
+        notice.sent_by = ", ".join(channels)
 
 
 def notice_mark_read(*, notice: Notice) -> None:

@@ -188,6 +188,13 @@ class OrderPlan(models.Model):
         blank=True,
         related_name="order_plan",
     )
+    notified = models.CharField(
+        _("last told"),
+        max_length=60,
+        blank=True,
+        help_text=_("What the household was last told about this plan (a notice key)."),
+    )
+    times_told = models.PositiveSmallIntegerField(_("times told"), default=0)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     handed_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

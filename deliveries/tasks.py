@@ -25,12 +25,12 @@ def _job_id(kind: str, round_id: int, job_id: int | None) -> int:
 def allocate_round(round_id: int, job_id: int | None = None, then_schedule: bool = True):
     """Allocate a closed round's orders to collection points; then schedule its pickups."""
     job_id = _job_id(planning.ALLOCATE, round_id, job_id)
-    result = run_job(job_id, lambda progress: planning.allocation_run(round_id, progress))
+    job = Job.objects.select_related("created_by").filter(pk=job_id).first()
+    by = job.created_by if job else None  # who asked: the deliveries' events name them
+    result = run_job(job_id, lambda progress: planning.allocation_run(round_id, progress, by=by))
     if result is not None and then_schedule:
         planning.plan_request(
-            supply_round=SupplyRound.objects.get(pk=round_id),
-            kind=planning.SCHEDULE,
-            by=Job.objects.get(pk=job_id).created_by,
+            supply_round=SupplyRound.objects.get(pk=round_id), kind=planning.SCHEDULE, by=by
         )
     return result
 

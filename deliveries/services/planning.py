@@ -16,6 +16,7 @@ with no duplicates. Once packs are handed over, a round is no longer re-planned 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 from collections import defaultdict
@@ -174,6 +175,7 @@ class PlannedOrder:
     reason: str
     point_id: int | None
     unplaced: str  # Unplaced, or "" when the order has a point
+    vulnerable: bool = False
 
 
 @dataclass
@@ -242,6 +244,20 @@ def allocation_compute(supply_round: SupplyRound) -> AllocationPlan:
     return AllocationPlan(orders=planned, summary=summary)
 
 
+def _placed(building: Building) -> bool:
+    """Whether the building has a position on the compound's plan (it is optional)."""
+    return building.position_x is not None and building.position_y is not None
+
+
+def _metres(building: Building, point: CollectionPoint) -> float:
+    """Straight-line distance; a building not placed on the plan is as near to every point."""
+    if not _placed(building):
+        return 0.0
+    return math.hypot(
+        building.position_x - point.position_x, building.position_y - point.position_y
+    )
+
+
 def _allocate_compound(
     orders: list[OrderRow],
     buildings: dict[int, Building],
@@ -251,17 +267,25 @@ def _allocate_compound(
     demand: dict[int, int] = defaultdict(int)
     for row in orders:
         demand[row.building_id] += row.packs
+    distance = None
+    if not all(_placed(buildings[building_id]) for building_id in demand):
+        point_by_id = {point.pk: point for point in points}
+
+        def distance(building: BuildingDemand, point: PointCapacity) -> float:
+            return _metres(buildings[building.id], point_by_id[point.id])
+
     allocation = allocate(
         [
             BuildingDemand(
                 building_id,
-                buildings[building_id].position_x,
-                buildings[building_id].position_y,
+                buildings[building_id].position_x or 0.0,
+                buildings[building_id].position_y or 0.0,
                 packs,
             )
             for building_id, packs in sorted(demand.items())
         ],
         [PointCapacity(p.pk, p.position_x, p.position_y, p.capacity) for p in points],
+        distance,
     )
     point_of = _orders_to_points(orders, allocation.assignments, buildings, points)
     planned = []
@@ -282,6 +306,7 @@ def _allocate_compound(
                 reason=reason,
                 point_id=point_id,
                 unplaced="" if point_id else Unplaced.NO_CAPACITY,
+                vulnerable=row.vulnerable,
             )
         )
     label = {building_id: buildings[building_id].label for building_id in demand}
@@ -342,11 +367,7 @@ def _orders_to_points(
 
         def metres(point: CollectionPoint, building=building) -> float:
             known = distance.get((building.pk, point.pk))
-            if known is not None:
-                return known
-            return math.hypot(
-                building.position_x - point.position_x, building.position_y - point.position_y
-            )
+            return known if known is not None else _metres(building, point)
 
         fitting = [point for point in points if room[point.pk] >= row.packs]
         if fitting:
@@ -356,14 +377,14 @@ def _orders_to_points(
     return point_of
 
 
-def allocation_run(round_id: int, progress: Progress) -> tuple[dict, str]:
-    """The allocation job: compute, then save chunk by chunk."""
+def allocation_run(round_id: int, progress: Progress, *, by=None) -> tuple[dict, str]:
+    """The allocation job: compute, then save chunk by chunk; `by` asked for the plan."""
     supply_round = SupplyRound.objects.get(pk=round_id)
     _require_plannable(supply_round)
     progress(5, _("Reading the orders."))
     plan = allocation_compute(supply_round)
     progress(30, _("Allocated %(count)s orders; saving.") % {"count": len(plan.orders)})
-    allocation_save(supply_round, plan, progress=progress)
+    allocation_save(supply_round, plan, progress=progress, by=by)
     summary = plan.summary
     message = _("%(orders)s orders planned, %(unplaced)s without a point.") % {
         "orders": summary["orders"],
@@ -378,13 +399,21 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 def allocation_save(
-    supply_round: SupplyRound, plan: AllocationPlan, *, progress: Progress | None = None
+    supply_round: SupplyRound,
+    plan: AllocationPlan,
+    *,
+    progress: Progress | None = None,
+    by=None,
 ) -> None:
     size = settings.DELIVERIES_PLAN_CHUNK
     chunks = list(_chunks(plan.orders, size)) or [[]]
+    counts: dict[str, int] = defaultdict(int)
     for number, chunk in enumerate(chunks, 1):
         with transaction.atomic():
             _lock(supply_round)
+            chunk = _with_current_levels(chunk)
+            for order in chunk:
+                counts[order.fulfilment] += 1
             OrderPlan.objects.bulk_create(
                 [
                     OrderPlan(
@@ -420,7 +449,7 @@ def allocation_save(
                     (order.order_id, order.household_id, order.fulfilment, order.point_id)
                     for order in chunk
                 ],
-                by=None,
+                by=by,
                 note=_("Round plan"),
             )
         if progress:
@@ -432,17 +461,47 @@ def allocation_save(
                     "total": len(plan.orders),
                 },
             )
+    plan.summary["fulfilment"] = dict(sorted(counts.items()))
     with transaction.atomic():
         _lock(supply_round)
+        # The new plan cleared every slot: the round must be scheduled again.
         RoundPlan.objects.update_or_create(
             round=supply_round,
-            defaults={"allocated_at": timezone.now(), "allocation": plan.summary},
+            defaults={
+                "allocated_at": timezone.now(),
+                "allocation": plan.summary,
+                "scheduled_at": None,
+            },
             create_defaults={
                 "pickup_date": default_pickup_date(supply_round),
                 "allocated_at": timezone.now(),
                 "allocation": plan.summary,
             },
         )
+
+
+def _with_current_levels(orders: Sequence[PlannedOrder]) -> list[PlannedOrder]:
+    """The orders with the fulfilment their buildings' closure levels give now.
+
+    A level that changed after the plan was computed was re-planned (under the round's lock)
+    against the rows saved before the change, not against these: they must follow it here."""
+    buildings = {
+        pk: (level, compound_id)
+        for pk, level, compound_id in Building.objects.filter(
+            pk__in={order.building_id for order in orders}
+        ).values_list("pk", "closure_level", "compound_id")
+    }
+    policies = controlled_policies({compound_id for _level, compound_id in buildings.values()})
+    current = []
+    for order in orders:
+        level, compound_id = buildings[order.building_id]
+        fulfilment, reason = fulfilment_for(
+            level, vulnerable=order.vulnerable, controlled=policies[compound_id]
+        )
+        if (fulfilment, reason) != (order.fulfilment, order.reason):
+            order = dataclasses.replace(order, fulfilment=fulfilment, reason=reason)
+        current.append(order)
+    return current
 
 
 def default_pickup_date(supply_round: SupplyRound) -> datetime.date:
@@ -453,6 +512,17 @@ def default_pickup_date(supply_round: SupplyRound) -> datetime.date:
 def _lock(supply_round: SupplyRound) -> None:
     """Serialise writers of one round's plan (PostgreSQL; SQLite writes one at a time anyway)."""
     SupplyRound.objects.select_for_update().filter(pk=supply_round.pk).exists()
+
+
+def rounds_lock(round_ids: Iterable[int]) -> None:
+    """`_lock` for several rounds at once, in primary-key order so that writers cannot
+    deadlock: the allocation, the schedule and the re-plans of one round wait for each other."""
+    list(
+        SupplyRound.objects.select_for_update()
+        .filter(pk__in=list(round_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # --- deliveries --------------------------------------------------------------------------
@@ -473,6 +543,12 @@ def _items(order_ids: Iterable[int]) -> dict[int, str]:
     return {order_id: ", ".join(lines) for order_id, lines in items.items()}
 
 
+def _wants_delivery(row: tuple[int, int, str, int | None]) -> bool:
+    """Door and unit-entrance orders whose packs a point holds; without a point there is
+    nothing for a volunteer to carry yet."""
+    return row[2] in DELIVERED_FULFILMENTS and row[3] is not None
+
+
 def deliveries_sync(
     orders: Sequence[tuple[int, int, str, int | None]], *, by, note: str
 ) -> tuple[int, int]:
@@ -482,12 +558,12 @@ def deliveries_sync(
     alone. Returns (opened, cancelled); every change is recorded with who and when."""
     keys = {delivery_key(row[0]): row for row in orders}
     existing = {d.key: d for d in Delivery.objects.filter(key__in=list(keys))}
-    wanted = [row for key, row in keys.items() if row[2] in DELIVERED_FULFILMENTS]
+    wanted = [row for row in keys.values() if _wants_delivery(row)]
     items = _items(row[0] for row in wanted if delivery_key(row[0]) not in existing)
     created, changed, events = [], [], []
     for key, (order_id, household_id, fulfilment, point_id) in keys.items():
         delivery = existing.get(key)
-        if fulfilment in DELIVERED_FULFILMENTS:
+        if _wants_delivery((order_id, household_id, fulfilment, point_id)):
             if delivery is None:
                 created.append(
                     Delivery(
@@ -608,7 +684,7 @@ def schedule_compute(supply_round: SupplyRound, day: datetime.date) -> list[Poin
         )
     )
     by_point: dict[int, dict[tuple[str, int], list[int]]] = defaultdict(dict)
-    where: dict[str, tuple[float, float]] = {}
+    where: dict[str, tuple[float | None, float | None]] = {}
     for plan_id, point_id, label, x, y, unit in rows:
         by_point[point_id].setdefault((label, unit), []).append(plan_id)
         where[label] = (x, y)
@@ -616,6 +692,13 @@ def schedule_compute(supply_round: SupplyRound, day: datetime.date) -> list[Poin
     schedules = []
     for point_id in sorted(by_point):
         point, units = points[point_id], by_point[point_id]
+        # A building not placed on the plan is called as if it stood at the point.
+        position = {
+            label: (x, y)
+            if x is not None and y is not None
+            else (point.position_x, point.position_y)
+            for label, (x, y) in where.items()
+        }
         start, end = window_of(point, day)
         schedule = plan_pickup_slots(
             PointPickups(
@@ -626,7 +709,7 @@ def schedule_compute(supply_round: SupplyRound, day: datetime.date) -> list[Poin
                 slot_length=datetime.timedelta(minutes=point.slot_minutes),
                 cap=point.crowd_cap,
                 units=[
-                    PickupUnit(label, unit, *where[label], people=len(plans))
+                    PickupUnit(label, unit, *position[label], people=len(plans))
                     for (label, unit), plans in units.items()
                 ],
             )
@@ -760,13 +843,20 @@ def _clock(moment: datetime.datetime) -> str:
 
 
 def plan_notice(plan: OrderPlan) -> NoticeSpec:
-    """What a household is told about one order's plan. The key changes when the plan does,
-    so a re-run tells nobody twice and a change is told again."""
+    """What a household is told about one order's plan. The key names what it is told (see
+    `households_notify`), so the same plan is never told twice and a changed one is."""
     order, household = plan.order, plan.household
     where = plan.point.name if plan.point else ""
-    if plan.fulfilment == Fulfilment.PICKUP and plan.slot:
+    if plan.unplaced == Unplaced.NO_CAPACITY:
+        # No point holds the packs: promising a door delivery or a slot would be false.
+        key = f"{order.pk}:unplaced:{plan.unplaced}"
+        body = _(
+            "Your packs could not be planned yet (%(reason)s). The committee will tell you "
+            "when and where to collect them."
+        ) % {"reason": plan.get_unplaced_display()}
+    elif plan.fulfilment == Fulfilment.PICKUP and plan.slot:
         slot = plan.slot
-        key = f"plan:{order.pk}:pickup:{slot.point_id}:{slot.start:%Y%m%d%H%M}"
+        key = f"{order.pk}:pickup:{slot.point_id}:{slot.start:%Y%m%d%H%M}"
         body = _(
             "Come down to %(point)s on %(day)s between %(start)s and %(end)s and show your "
             "pickup code %(code)s."
@@ -778,16 +868,16 @@ def plan_notice(plan: OrderPlan) -> NoticeSpec:
             "code": order.pickup_code,
         }
     elif plan.fulfilment == Fulfilment.DOOR:
-        key = f"plan:{order.pk}:door"
+        key = f"{order.pk}:door"
         body = _("A volunteer will bring your packs to your door. Please stay at home.")
     elif plan.fulfilment == Fulfilment.UNIT_ENTRANCE:
-        key = f"plan:{order.pk}:unit_entrance"
+        key = f"{order.pk}:unit_entrance"
         body = _(
             "Your packs will be left at the entrance of unit %(unit)s; a volunteer will call "
             "your building's group when they are there."
         ) % {"unit": household.unit}
     else:
-        key = f"plan:{order.pk}:unplaced:{plan.unplaced}"
+        key = f"{order.pk}:unplaced:{plan.unplaced}"
         body = _(
             "Your packs could not be planned yet (%(reason)s). The committee will tell you "
             "when and where to collect them."
@@ -803,11 +893,28 @@ def plan_notice(plan: OrderPlan) -> NoticeSpec:
 
 
 def households_notify(supply_round: SupplyRound, *, plans: Q | None = None) -> int:
-    """Tell the households of the round (or of `plans`) how their packs reach them."""
+    """Tell the households of the round (or of `plans`) how their packs reach them, when it
+    differs from what they were last told (`OrderPlan.notified`).
+
+    Each notice's key counts the times the household was told ("plan:<order>:<n>") and is
+    stored with the new `notified` in one transaction: a run that dies and runs again tells
+    nobody twice, and a plan that changes and comes back (slot A, B, then A) is told each
+    time."""
     queryset = OrderPlan.objects.filter(round=supply_round, handed_over_at__isnull=True)
     if plans is not None:
         queryset = queryset.filter(plans)
     queryset = queryset.select_related("order", "household", "point", "slot", "round").order_by(
         "pk"
     )
-    return notify(plan_notice(plan) for plan in queryset.iterator(chunk_size=2000))
+    specs, told = [], []
+    for plan in queryset.iterator(chunk_size=2000):
+        spec = plan_notice(plan)
+        if spec.key == plan.notified:
+            continue
+        plan.notified, plan.times_told = spec.key, plan.times_told + 1
+        specs.append(dataclasses.replace(spec, key=f"plan:{plan.order_id}:{plan.times_told}"))
+        told.append(plan)
+    with transaction.atomic():
+        new = notify(specs)
+        OrderPlan.objects.bulk_update(told, ["notified", "times_told"], batch_size=1000)
+    return new

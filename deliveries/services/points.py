@@ -34,9 +34,12 @@ def _validated(point: CollectionPoint) -> CollectionPoint:
     if point.slot_minutes is not None and point.slot_minutes < 1:
         raise ApplicationError(_("A slot must last at least one minute."))
     try:
-        point.validate_constraints()
+        # The fields too (a blank name, a negative capacity), not only the constraints.
+        point.full_clean()
     except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages)) from error
+        raise ApplicationError(
+            " ".join(error.messages), extra={"fields": error.message_dict}
+        ) from error
     return point
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.notifications import NoticeSpec, notify
 from deliveries.models import (
+    CollectionPoint,
     DeliveryStatus,
     Fulfilment,
     OrderPlan,
@@ -32,11 +33,12 @@ from deliveries.services.planning import (
     deliveries_sync,
     fulfilment_for,
     households_notify,
+    rounds_lock,
     window_of,
 )
 from residents.models import ClosureChange, Household
 from residents.selectors import vulnerable_member
-from supplies.models import RoundStatus
+from supplies.models import RoundStatus, SupplyRound
 
 
 def replan_for_changes(change_ids: list[int]) -> list[Replan]:
@@ -65,6 +67,13 @@ def open_plans(building_id: int):
 @transaction.atomic
 def replan_building(change: ClosureChange) -> list[Replan]:
     building = change.building
+    # Wait for a plan being saved (an allocation chunk, a schedule, another re-plan) so as to
+    # re-plan its rows too, and so that two re-plans do not fill the same slot places.
+    rounds_lock(
+        SupplyRound.objects.filter(
+            status=RoundStatus.CLOSED, compounds=building.compound_id
+        ).values_list("pk", flat=True)
+    )
     building.refresh_from_db(fields=["closure_level"])  # the level now, if it changed again
     policy = controlled_policies([building.compound_id])[building.compound_id]
     plans_of: dict[int, list[OrderPlan]] = defaultdict(list)
@@ -81,11 +90,12 @@ def replan_building(change: ClosureChange) -> list[Replan]:
         .values_list("pk", "vulnerable")
     )
     replans = []
+    now = timezone.now()
     for round_id, plans in plans_of.items():
         if round_id in done:
             continue
         counts: Counter = Counter()
-        changed, to_pickup = [], []
+        changed, to_pickup, moved = [], [], []
         for plan in plans:
             fulfilment, reason = fulfilment_for(
                 building.closure_level,
@@ -102,11 +112,15 @@ def replan_building(change: ClosureChange) -> list[Replan]:
             elif plan.fulfilment != Fulfilment.PICKUP and fulfilment == Fulfilment.PICKUP:
                 counts["to_pickup"] += 1
                 to_pickup.append(plan)
+            if fulfilment != plan.fulfilment:
+                moved.append(plan)
             plan.fulfilment, plan.reason = fulfilment, reason
+            plan.updated_at = now  # bulk_update does not touch auto_now fields
             changed.append(plan)
         if not changed:
             continue
-        counts["unplaced"] = _fit_into_slots(round_id, to_pickup)
+        scheduled = RoundPlan.objects.filter(round=round_id, scheduled_at__isnull=False).first()
+        counts["unplaced"] = _fit_into_slots(scheduled, to_pickup) if scheduled else 0
         OrderPlan.objects.bulk_update(
             changed, ["fulfilment", "reason", "slot", "unplaced", "updated_at"]
         )
@@ -124,21 +138,22 @@ def replan_building(change: ClosureChange) -> list[Replan]:
             slots_freed=counts["slots_freed"],
             unplaced=counts["unplaced"],
         )
-        households_notify(replan.round, plans=Q(pk__in=[plan.pk for plan in changed]))
+        if scheduled and moved:
+            # Before the round is scheduled the schedule tells everyone; a change of reason
+            # alone changes nothing for the household.
+            households_notify(replan.round, plans=Q(pk__in=[plan.pk for plan in moved]))
         replans.append(replan)
     if replans and change.changed_by_id:
         notify([_staff_summary(change, replans)])
     return replans
 
 
-def _fit_into_slots(round_id: int, plans: list[OrderPlan]) -> int:
+def _fit_into_slots(plan: RoundPlan, plans: list[OrderPlan]) -> int:
     """Give pickup plans places in their point's slots without moving anyone already called:
-    the earliest slot not begun with room, then new slots after the last one while the
-    window lasts. Returns how many found no place. Before the round is scheduled, nothing is
-    fitted: scheduling places everyone."""
-    plan = RoundPlan.objects.filter(round=round_id, scheduled_at__isnull=False).first()
-    if plan is None or not plans:
-        return 0
+    the earliest slot not begun with room, then new slots after the last one (or from the
+    start of the window when the point has none) while the window lasts, never one that has
+    begun. Returns how many found no place. Only for a scheduled round: before that,
+    scheduling places everyone."""
     now = timezone.now()
     unplaced = 0
     by_point: dict[int, list[OrderPlan]] = defaultdict(list)
@@ -151,26 +166,18 @@ def _fit_into_slots(round_id: int, plans: list[OrderPlan]) -> int:
     for point_plans in by_point.values():
         point = point_plans[0].point
         slots = list(
-            PickupSlot.objects.filter(round=round_id, point=point)
+            PickupSlot.objects.filter(round=plan.round_id, point=point)
             .annotate(called=Count("order_plans"))
             .order_by("index")
         )
         room = {slot.pk: point.crowd_cap - slot.called for slot in slots}
-        _, window_end = window_of(point, plan.pickup_date)
-        length = datetime.timedelta(minutes=point.slot_minutes)
         for order_plan in point_plans:
             slot = next((s for s in slots if s.start > now and room[s.pk] > 0), None)
-            if slot is None and slots and slots[-1].end + length <= window_end:
-                last = slots[-1]
-                slot = PickupSlot.objects.create(
-                    round_id=round_id,
-                    point=point,
-                    index=last.index + 1,
-                    start=last.end,
-                    end=last.end + length,
-                )
-                slots.append(slot)
-                room[slot.pk] = point.crowd_cap
+            if slot is None:
+                slot = _new_slot(plan, point, slots, now)
+                if slot is not None:
+                    slots.append(slot)
+                    room[slot.pk] = point.crowd_cap
             if slot is None:
                 order_plan.slot, order_plan.unplaced = None, Unplaced.WINDOW_TOO_SHORT
                 unplaced += 1
@@ -178,6 +185,24 @@ def _fit_into_slots(round_id: int, plans: list[OrderPlan]) -> int:
             order_plan.slot, order_plan.unplaced = slot, ""
             room[slot.pk] -= 1
     return unplaced
+
+
+def _new_slot(
+    plan: RoundPlan, point: CollectionPoint, slots: list[PickupSlot], now: datetime.datetime
+) -> PickupSlot | None:
+    """A slot after the point's last one (the first of the window when it has none) that has
+    not begun and ends within the window; None when the window has no room left."""
+    window_start, window_end = window_of(point, plan.pickup_date)
+    length = datetime.timedelta(minutes=point.slot_minutes)
+    index, start = (slots[-1].index + 1, slots[-1].end) if slots else (0, window_start)
+    if start <= now:
+        skipped = (now - start) // length + 1
+        index, start = index + skipped, start + skipped * length
+    if start + length > window_end:
+        return None
+    return PickupSlot.objects.create(
+        round_id=plan.round_id, point=point, index=index, start=start, end=start + length
+    )
 
 
 def _staff_summary(change: ClosureChange, replans: list[Replan]) -> NoticeSpec:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
 
 from deliveries.api_urls import router as deliveries_router
 from residents.api_urls import router as residents_router
@@ -13,11 +14,15 @@ admin.site.site_header = _("Last Hundred Metres")
 admin.site.site_title = _("Last Hundred Metres")
 admin.site.index_title = _("Committee administration")
 
+# One router for the API, so that its root lists every app's endpoints.
+api_router = DefaultRouter()
+# supplies last: its rounds/ list is the one the root names (deliveries only adds actions).
+for app_router in (residents_router, deliveries_router, supplies_router):
+    api_router.registry.extend(app_router.registry)
+
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
-    *residents_router.urls,
-    *supplies_router.urls,
-    *deliveries_router.urls,
+    *api_router.urls,
 ]
 
 urlpatterns = [
@@ -28,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("core.urls")),
     path("", include("deliveries.urls")),
     path("", include("supplies.urls")),
     path("", include("residents.urls")),

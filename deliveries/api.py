@@ -1,0 +1,439 @@
+"""REST API of deliveries: collection points, compound policies, planning a round and watching
+its jobs. Staff only; read through the scoped selectors, write through the services.
+
+Anyone who is not staff gets a 403 before the input is read; another committee's point, round
+or job is a 404."""
+
+import django_filters
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from core.models import Job, JobStatus
+from deliveries import selectors
+from deliveries.models import (
+    CollectionPoint,
+    CompoundPolicy,
+    ControlledPolicy,
+    Delivery,
+    Fulfilment,
+)
+from deliveries.services.planning import ALLOCATE, SCHEDULE, default_pickup_date, plan_request
+from deliveries.services.points import point_create, point_update, policy_set
+from residents.api import ScopedPrimaryKeyField
+from residents.selectors import compounds_staffed_by, user_is_staff_member
+from supplies.models import RoundStatus, SupplyRound
+from supplies.selectors import rounds_managed_by
+
+ROUND_SUBJECT = f"{SupplyRound._meta.label_lower}:"  # see core.jobs.subject_of
+
+
+class StaffOnly(permissions.BasePermission):
+    """Deliveries are planned by committee and street staff; everyone else is refused before
+    the input is read, so that a resident gets a 403 and not a 400 about a compound."""
+
+    message = gettext_lazy("Only the committee's staff may do this.")
+
+    def has_permission(self, request, view):
+        return user_is_staff_member(request.user)
+
+
+STAFF_ONLY = [permissions.IsAuthenticated, StaffOnly]
+
+
+# Collection points and compound policies
+
+
+class CollectionPointSerializer(serializers.ModelSerializer):
+    compound = ScopedPrimaryKeyField(
+        scope=compounds_staffed_by,
+        help_text=gettext_lazy("A point stays in its compound: it cannot move to another."),
+    )
+    compound_name = serializers.CharField(source="compound.name", read_only=True)
+
+    class Meta:
+        model = CollectionPoint
+        fields = [
+            "id",
+            "compound",
+            "compound_name",
+            "name",
+            "position_x",
+            "position_y",
+            "capacity",
+            "crowd_cap",
+            "opens_at",
+            "closes_at",
+            "slot_minutes",
+            "active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []  # the service refuses a duplicate name with a readable message
+
+
+# Related filters take plain ids, never checked against all rows, so that a filter cannot tell
+# whether another committee's compound exists.
+class CollectionPointFilter(django_filters.FilterSet):
+    compound = django_filters.NumberFilter(field_name="compound")
+
+    class Meta:
+        model = CollectionPoint
+        fields = ["compound", "active"]
+
+
+class CollectionPointViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Collection points of your compounds. A point is never deleted: set `active` to false."""
+
+    serializer_class = CollectionPointSerializer
+    filterset_class = CollectionPointFilter
+    permission_classes = STAFF_ONLY
+
+    def get_queryset(self):
+        return selectors.points_visible_to(self.request.user).order_by("compound__name", "name")
+
+    def perform_create(self, serializer):
+        point = point_create(by=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=point.pk)
+
+    def perform_update(self, serializer):
+        fields = dict(serializer.validated_data)
+        compound = fields.pop("compound", None)
+        if compound is not None and compound != serializer.instance.compound:
+            raise exceptions.ValidationError(
+                {"compound": [_("A point cannot move to another compound.")]}
+            )
+        point = point_update(point=serializer.instance, by=self.request.user, **fields)
+        serializer.instance = self.get_queryset().get(pk=point.pk)
+
+
+class CompoundPolicySerializer(serializers.ModelSerializer):
+    compound = ScopedPrimaryKeyField(scope=compounds_staffed_by)
+    compound_name = serializers.CharField(source="compound.name", read_only=True)
+    controlled_fulfilment = serializers.ChoiceField(
+        choices=ControlledPolicy.choices,
+        help_text=gettext_lazy("How the compound's controlled buildings get their packs."),
+    )
+
+    class Meta:
+        model = CompoundPolicy
+        fields = ["id", "compound", "compound_name", "controlled_fulfilment", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class CompoundPolicyFilter(django_filters.FilterSet):
+    compound = django_filters.NumberFilter(field_name="compound")
+
+    class Meta:
+        model = CompoundPolicy
+        fields = ["compound"]
+
+
+class CompoundPolicyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """How each compound serves its controlled buildings; a compound without a policy uses
+    staggered pickup at the gate."""
+
+    serializer_class = CompoundPolicySerializer
+    filterset_class = CompoundPolicyFilter
+    permission_classes = STAFF_ONLY
+
+    def get_queryset(self):
+        return (
+            selectors.policies_visible_to(self.request.user)
+            .select_related("compound")
+            .order_by("compound__name", "pk")
+        )
+
+    @extend_schema(
+        request=CompoundPolicySerializer,
+        responses={200: CompoundPolicySerializer, 201: CompoundPolicySerializer},
+    )
+    def create(self, request):
+        """Set a compound's policy: 201 when it had none, 200 when it is changed."""
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        compound = data.validated_data["compound"]
+        existed = CompoundPolicy.objects.filter(compound=compound).exists()
+        policy = policy_set(
+            compound=compound,
+            controlled_fulfilment=data.validated_data["controlled_fulfilment"],
+            by=request.user,
+        )
+        code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data, code)
+
+
+# Jobs
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="job-detail")
+    status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
+    round = serializers.SerializerMethodField()
+    created_by = serializers.StringRelatedField()
+    result = serializers.JSONField(
+        read_only=True, help_text=gettext_lazy("The summary the job left when it succeeded.")
+    )
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "round",
+            "status",
+            "percent",
+            "message",
+            "result",
+            "error",
+            "attempts",
+            "finished",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_round(self, job: Job) -> int | None:
+        prefix, _sep, pk = job.subject.rpartition(":")
+        return int(pk) if f"{prefix}:" == ROUND_SUBJECT and pk.isdigit() else None
+
+
+class JobFilter(django_filters.FilterSet):
+    round = django_filters.NumberFilter(method="filter_round", label=gettext_lazy("round"))
+    status = django_filters.ChoiceFilter(choices=JobStatus.choices)
+
+    class Meta:
+        model = Job
+        fields = ["round", "kind", "status"]
+
+    def filter_round(self, queryset, name, value):
+        return queryset.filter(subject=f"{ROUND_SUBJECT}{int(value)}")
+
+
+class JobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Background jobs working on your committees' rounds, newest first: poll one to follow
+    its progress."""
+
+    serializer_class = JobSerializer
+    filterset_class = JobFilter
+    permission_classes = STAFF_ONLY
+
+    def get_queryset(self):
+        return (
+            selectors.jobs_visible_to(self.request.user)
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")
+        )
+
+
+# Planning a round
+
+
+class PlanRequestSerializer(serializers.Serializer):
+    pickup_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy(
+            "The day residents collect their packs; left out, the day already set "
+            "(at first the day after the round closes)."
+        ),
+    )
+
+    def validate_pickup_date(self, day):
+        if day is not None and day < timezone.localdate():
+            raise serializers.ValidationError(_("The pickup day cannot be before today."))
+        return day
+
+
+class CallSerializer(serializers.Serializer):
+    building = serializers.CharField()
+    unit = serializers.IntegerField()
+    households = serializers.IntegerField()
+    rooms = serializers.ListField(child=serializers.CharField())
+
+
+class SlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    index = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    people = serializers.IntegerField(help_text=gettext_lazy("Households called down."))
+    calls = CallSerializer(many=True)
+
+
+class OrdersByFulfilmentSerializer(serializers.Serializer):
+    pickup = serializers.IntegerField()
+    door = serializers.IntegerField()
+    unit_entrance = serializers.IntegerField()
+
+
+class PlanPointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    compound = serializers.IntegerField()
+    active = serializers.BooleanField()
+    capacity = serializers.IntegerField()
+    crowd_cap = serializers.IntegerField()
+    packs = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    orders_by_fulfilment = OrdersByFulfilmentSerializer()
+    slots = SlotSerializer(many=True)
+
+
+class FulfilmentCountSerializer(serializers.Serializer):
+    fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
+    label = serializers.CharField()
+    orders = serializers.IntegerField()
+    packs = serializers.IntegerField()
+
+
+class DeliveryCountSerializer(serializers.Serializer):
+    destination = serializers.ChoiceField(choices=Delivery._meta.get_field("destination").choices)
+    label = serializers.CharField()
+    open = serializers.IntegerField(help_text=gettext_lazy("Planned or failed, not delivered."))
+
+
+class RoundPlanSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=RoundStatus.choices)
+    pickup_date = serializers.DateField(
+        help_text=gettext_lazy("Set by the plan, or the day the next allocation would use.")
+    )
+    allocated_at = serializers.DateTimeField(allow_null=True)
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    allocation = serializers.JSONField(help_text=gettext_lazy("The allocation's summary."))
+    schedule = serializers.JSONField(help_text=gettext_lazy("The pickup schedule's summary."))
+    orders = serializers.IntegerField()
+    packs = serializers.IntegerField()
+    fulfilments = FulfilmentCountSerializer(many=True)
+    unplaced_orders = serializers.IntegerField(
+        help_text=gettext_lazy("Orders without a point (no room) or a slot (hours too short).")
+    )
+    without_point = serializers.IntegerField()
+    without_slot = serializers.IntegerField()
+    waiting_for_slot = serializers.IntegerField(
+        help_text=gettext_lazy("Pickups with a point that are not scheduled yet.")
+    )
+    deliveries = DeliveryCountSerializer(many=True)
+    points = PlanPointSerializer(many=True)
+    latest_job = JobSerializer(allow_null=True)
+
+
+def _plan_document(request, supply_round: SupplyRound) -> dict:
+    """The plan of a round in a fixed number of queries, whatever its points, slots, orders."""
+    overview = selectors.plan_overview(supply_round)
+    plan, calls = overview.plan, selectors.pickup_calls(supply_round)
+    return {
+        "round": supply_round.pk,
+        "title": supply_round.title,
+        "status": supply_round.status,
+        "pickup_date": plan.pickup_date if plan else default_pickup_date(supply_round),
+        "allocated_at": plan.allocated_at if plan else None,
+        "scheduled_at": plan.scheduled_at if plan else None,
+        "allocation": plan.allocation if plan else {},
+        "schedule": plan.schedule if plan else {},
+        "orders": overview.orders,
+        "packs": overview.packs,
+        "fulfilments": [vars(entry) for entry in overview.fulfilments],
+        "unplaced_orders": overview.without_point + overview.without_slot,
+        "without_point": overview.without_point,
+        "without_slot": overview.without_slot,
+        "waiting_for_slot": overview.waiting_for_slot,
+        "deliveries": [
+            {"destination": value, "label": label, "open": count}
+            for value, label, count in overview.deliveries
+        ],
+        "points": [
+            {
+                "id": point.pk,
+                "name": point.name,
+                "compound": point.compound_id,
+                "active": point.active,
+                "capacity": point.capacity,
+                "crowd_cap": point.crowd_cap,
+                "packs": point.packs or 0,
+                "orders": point.orders,
+                "orders_by_fulfilment": {
+                    "pickup": point.pickups,
+                    "door": point.doors,
+                    "unit_entrance": point.unit_entrances,
+                },
+                "slots": [
+                    {
+                        "id": entry["slot"].pk,
+                        "index": entry["slot"].index,
+                        "start": entry["slot"].start,
+                        "end": entry["slot"].end,
+                        "people": entry["people"],
+                        "calls": [
+                            {**call, "households": len(call["rooms"])} for call in entry["calls"]
+                        ],
+                    }
+                    for entry in calls.get(point.pk, [])
+                ],
+            }
+            for point in overview.points
+        ],
+        "latest_job": selectors.latest_job_of_round(request.user, supply_round),
+    }
+
+
+class RoundPlanViewSet(viewsets.GenericViewSet):
+    """The plan of a round: only detail actions, so that supplies keeps `rounds/` and
+    `rounds/{id}/`. Rounds of the committees the user is staff of; others are a 404."""
+
+    permission_classes = STAFF_ONLY
+
+    def get_queryset(self):
+        return rounds_managed_by(self.request.user)
+
+    def _request(self, request, pk, kind: str) -> Response:
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        data = PlanRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():  # the job is sent to the worker once this commits
+            job = plan_request(
+                supply_round=supply_round, kind=kind, by=request.user, **data.validated_data
+            )
+        job.refresh_from_db()  # an eager worker (a bare machine) may have run it already
+        body = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @extend_schema(request=PlanRequestSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        """Allocate a closed round's orders to collection points, then schedule the pickups.
+        Answers 202 with the job to poll; a round that is not closed is a 400."""
+        return self._request(request, pk, ALLOCATE)
+
+    @extend_schema(request=PlanRequestSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        """Schedule the pickups of an allocated round again (for another day, say), and tell
+        the households. Answers 202 with the job to poll."""
+        return self._request(request, pk, SCHEDULE)
+
+    @extend_schema(responses=RoundPlanSerializer)
+    @action(detail=True, methods=["get"])
+    def plan(self, request, pk=None):
+        """The round's plan: summaries, each point's load and its slots with the units called
+        down, open deliveries and what could not be placed."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        document = _plan_document(request, supply_round)
+        return Response(RoundPlanSerializer(document, context={"request": request}).data)

@@ -1,3 +1,10 @@
 from rest_framework.routers import DefaultRouter
 
+from deliveries import api
+
 router = DefaultRouter()
+router.register("collection-points", api.CollectionPointViewSet, basename="collection-point")
+router.register("compound-policies", api.CompoundPolicyViewSet, basename="compound-policy")
+router.register("jobs", api.JobViewSet, basename="job")
+# Only detail actions under rounds/{id}/: the list and detail of rounds/ are supplies'.
+router.register("rounds", api.RoundPlanViewSet, basename="round-plan")

@@ -4,7 +4,6 @@ Another committee's round or order is a 404; a round or order the user sees but 
 manage (a leader approving, a resident recording a payment) is a 403."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from residents.api import ScopedPrimaryKeyField

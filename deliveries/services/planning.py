@@ -110,6 +110,7 @@ def _require_plannable(supply_round: SupplyRound) -> None:
         )
 
 
+@transaction.atomic
 def plan_request(
     *, supply_round: SupplyRound, kind: str, by=None, pickup_date: datetime.date | None = None
 ) -> Job:

@@ -1,0 +1,40 @@
+"""Forms of the staff plan pages and of the collection points' admin."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from deliveries.models import CollectionPoint
+from deliveries.services.planning import ALLOCATE, SCHEDULE
+from deliveries.services.points import POINT_FIELDS
+
+
+class PlanForm(forms.Form):
+    """The pickup day, and which step to run: the button pressed sends `kind`."""
+
+    pickup_date = forms.DateField(
+        label=_("pickup day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    kind = forms.ChoiceField(choices=[(ALLOCATE, _("Allocate")), (SCHEDULE, _("Schedule"))])
+
+    def clean_pickup_date(self):
+        day = self.cleaned_data["pickup_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("The pickup day cannot be before today."))
+        return day
+
+
+class CollectionPointAdminForm(forms.ModelForm):
+    """Says in words what the model's hours constraint only names."""
+
+    class Meta:
+        model = CollectionPoint
+        fields = ["compound", *POINT_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The point must close after it opens."))
+        return cleaned

@@ -82,10 +82,26 @@ class CollectionPoint(Tracked):
         verbose_name_plural = _("collection points")
         ordering = ["compound", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["compound", "name"], name="point_unique_name"),
-            models.CheckConstraint(condition=Q(crowd_cap__gte=1), name="point_crowd_cap_min"),
-            models.CheckConstraint(condition=Q(slot_minutes__gte=1), name="point_slot_min"),
-            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="point_hours"),
+            models.UniqueConstraint(
+                fields=["compound", "name"],
+                name="point_unique_name",
+                violation_error_message=_("The compound already has a point of this name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(crowd_cap__gte=1),
+                name="point_crowd_cap_min",
+                violation_error_message=_("The crowd cap must be at least one person."),
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gte=1),
+                name="point_slot_min",
+                violation_error_message=_("A slot must last at least one minute."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="point_hours",
+                violation_error_message=_("The point must close after it opens."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,6 +34,7 @@ from deliveries.models import (
     RoundPlan,
     Unplaced,
 )
+from deliveries.slots import PickupUnit, walking_order
 from residents.selectors import compounds_staffed_by
 from supplies.models import OrderStatus, RoundStatus, SupplyRound
 from supplies.selectors import rounds_managed_by
@@ -101,27 +102,9 @@ def manifest(supply_round: SupplyRound, point: CollectionPoint) -> list[tuple[st
 
 
 def call_list(supply_round: SupplyRound, point: CollectionPoint) -> list[dict]:
-    """Per slot, the units called down with their households, for the loudspeaker:
-    [{"slot": PickupSlot, "calls": [{"building", "unit", "rooms": [...]}]}]."""
-    slots = list(PickupSlot.objects.filter(round=supply_round, point=point).order_by("index"))
-    rows = (
-        OrderPlan.objects.filter(slot__in=slots)
-        .order_by("slot__index", "pk")
-        .values_list("slot_id", "building__label", "household__unit", "household__room")
-    )
-    calls: dict[int, dict[tuple[str, int], list[str]]] = {slot.pk: {} for slot in slots}
-    for slot_id, label, unit, room in rows:
-        calls[slot_id].setdefault((label, unit), []).append(room)
-    return [
-        {
-            "slot": slot,
-            "calls": [
-                {"building": label, "unit": unit, "rooms": rooms}
-                for (label, unit), rooms in calls[slot.pk].items()
-            ],
-        }
-        for slot in slots
-    ]
+    """Per slot of one point, the units called down with their households, for the
+    loudspeaker: [{"slot", "people", "calls": [{"building", "unit", "rooms"}]}]."""
+    return pickup_calls(supply_round, point=point).get(point.pk, [])
 
 
 def replans_of(supply_round: SupplyRound) -> QuerySet[Replan]:
@@ -301,37 +284,70 @@ def round_plan_of(supply_round: SupplyRound) -> RoundPlan | None:
 # --- the API's plan of a round (appended) ----------------------------------------------------
 
 
-def pickup_calls(supply_round: SupplyRound) -> dict[int, list[dict]]:
-    """`call_list` for every point of the round at once, in two queries whatever the number of
-    points, slots and orders: {point id: [{"slot", "people", "calls": [{"building", "unit",
-    "rooms"}]}]}, units in the order people count buildings, rooms in order."""
-    slots = list(PickupSlot.objects.filter(round=supply_round).order_by("point_id", "index"))
+def pickup_calls(
+    supply_round: SupplyRound, *, point: CollectionPoint | None = None
+) -> dict[int, list[dict]]:
+    """The call lists of the round's points (or of one), in three queries whatever the number
+    of points, slots and orders: {point id: [{"slot", "people", "calls": [{"building", "unit",
+    "rooms"}]}]}. Within a slot units come in the scheduler's walking order from the point
+    (`deliveries.slots.walking_order`), the order the caller walks; rooms in order."""
+    slots = PickupSlot.objects.filter(round=supply_round).select_related("point")
+    if point is not None:
+        slots = slots.filter(point=point)
+    slots = list(slots.order_by("point_id", "index"))
     rows = (
-        OrderPlan.objects.filter(round=supply_round, slot__isnull=False)
-        .order_by(
+        OrderPlan.objects.filter(slot__in=[slot.pk for slot in slots])
+        .order_by("household__room", "pk")
+        .values_list(
             "slot_id",
-            Length("building__label"),
             "building__label",
+            "building__position_x",
+            "building__position_y",
             "household__unit",
             "household__room",
-            "pk",
         )
-        .values_list("slot_id", "building__label", "household__unit", "household__room")
     )
     calls: dict[int, dict[tuple[str, int], list[str]]] = {slot.pk: {} for slot in slots}
-    for slot_id, label, unit, room in rows:
+    position: dict[str, tuple[float | None, float | None]] = {}
+    for slot_id, label, x, y, unit, room in rows:
         calls[slot_id].setdefault((label, unit), []).append(room)
+        position[label] = (x, y)
     by_point: dict[int, list[dict]] = {}
+    walks: dict[int, dict[tuple[str, int], int]] = {}
     for slot in slots:
         units = calls[slot.pk]
+        if slot.point_id not in walks:
+            walks[slot.point_id] = _walk(slot.point, calls, slots, position)
+        walk = walks[slot.point_id]
         by_point.setdefault(slot.point_id, []).append(
             {
                 "slot": slot,
                 "people": sum(len(rooms) for rooms in units.values()),
                 "calls": [
-                    {"building": label, "unit": unit, "rooms": rooms}
-                    for (label, unit), rooms in units.items()
+                    {"building": label, "unit": unit, "rooms": units[(label, unit)]}
+                    for label, unit in sorted(units, key=walk.__getitem__)
                 ],
             }
         )
     return by_point
+
+
+def _walk(point, calls, slots, position) -> dict[tuple[str, int], int]:
+    """Each (building, unit) called at the point → its place in the walking order. A building
+    not placed on the compound plan counts as standing at the point, as in planning."""
+    units = {key for slot in slots if slot.point_id == point.pk for key in calls[slot.pk]}
+    walk = walking_order(
+        point.position_x,
+        point.position_y,
+        [
+            PickupUnit(
+                label,
+                unit,
+                position[label][0] if position[label][0] is not None else point.position_x,
+                position[label][1] if position[label][1] is not None else point.position_y,
+                people=1,
+            )
+            for label, unit in units
+        ],
+    )
+    return {(unit.building, unit.unit): index for index, unit in enumerate(walk)}

@@ -216,7 +216,7 @@ def plan_pickup_slots(pickups: PointPickups) -> Schedule:
     _check(pickups)
     cap = pickups.cap
     called = [unit for unit in pickups.units if unit.people > 0]
-    walk = _walking_order(pickups.x, pickups.y, called)
+    walk = walking_order(pickups.x, pickups.y, called)
     people = sum(unit.people for unit in walk)
     lower_bound = -(-people // cap)
     window_slots = max(0, (pickups.window_end - pickups.window_start) // pickups.slot_length)
@@ -310,7 +310,7 @@ def _check(pickups: PointPickups) -> None:
             raise ValueError(f"building {unit.building} is given two positions")
 
 
-def _walking_order(x: float, y: float, units: list[PickupUnit]) -> list[PickupUnit]:
+def walking_order(x: float, y: float, units: list[PickupUnit]) -> list[PickupUnit]:
     """Units in calling order: nearest-neighbour walk over buildings from (x, y)."""
     by_building: dict[str, list[PickupUnit]] = {}
     for unit in units:

@@ -55,6 +55,7 @@ from deliveries.models import (
 from deliveries.slots import PickupUnit, PointPickups, Schedule, plan_pickup_slots
 from residents.models import Building, ClosureLevel
 from residents.selectors import vulnerable_member
+from supplies.codes import pickup_code_display
 from supplies.models import Order, OrderLine, OrderStatus, RoundStatus, SupplyRound
 
 ALLOCATE = "allocate_round"
@@ -866,7 +867,7 @@ def plan_notice(plan: OrderPlan) -> NoticeSpec:
             "day": formats.date_format(timezone.localtime(slot.start).date(), "SHORT_DATE_FORMAT"),
             "start": _clock(slot.start),
             "end": _clock(slot.end),
-            "code": order.pickup_code,
+            "code": pickup_code_display(order.pickup_code),
         }
     elif plan.fulfilment == Fulfilment.DOOR:
         key = f"{order.pk}:door"

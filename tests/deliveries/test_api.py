@@ -225,7 +225,7 @@ class TestCollectionPoints:
             ({"closes_at": "07:00"}, "The point must close after it opens."),
             ({"crowd_cap": 0}, "The crowd cap must be at least one person."),
             ({"slot_minutes": 0}, "A slot must last at least one minute."),
-            ({"name": "北门"}, "Collection point with this Compound and Name already exists."),
+            ({"name": "北门"}, "The compound already has a point of this name."),
         ],
     )
     def test_a_point_that_cannot_work_is_a_json_400_with_the_reason(
@@ -284,7 +284,7 @@ class TestCollectionPoints:
         ("changes", "message"),
         [
             ({"opens_at": "12:00"}, "The point must close after it opens."),
-            ({"name": "南门"}, "Collection point with this Compound and Name already exists."),
+            ({"name": "南门"}, "The compound already has a point of this name."),
         ],
     )
     def test_a_bad_change_is_a_json_400_and_changes_nothing(self, points, staff, changes, message):

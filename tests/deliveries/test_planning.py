@@ -35,6 +35,7 @@ from deliveries.services import planning
 from deliveries.services.planning import ALLOCATE, SCHEDULE, fulfilment_for
 from deliveries.services.points import policy_set
 from residents.models import Building, ClosureLevel, Household
+from supplies.codes import pickup_code_display
 from supplies.models import Channel, Order, OrderLine, OrderStatus
 from supplies.services.orders import order_place
 from supplies.services.rounds import round_close
@@ -655,7 +656,7 @@ def test_every_household_is_told_how_its_packs_reach_it(scheduled, points):
             end = plan.slot.end.astimezone(SHANGHAI)
             assert plan.point.name in notice.body
             assert f"between {start:%H:%M} and {end:%H:%M}" in notice.body
-            assert f"pickup code {plan.order.pickup_code}." in notice.body
+            assert f"pickup code {pickup_code_display(plan.order.pickup_code)}." in notice.body
         else:
             assert notice.body == (
                 "A volunteer will bring your packs to your door. Please stay at home."

@@ -74,7 +74,7 @@ def test_it_refuses_a_second_point_of_the_same_name_in_a_compound(point, compoun
     with pytest.raises(ApplicationError) as refusal:
         point_create(compound=compound, by=staff, **north_gate(capacity=50))
 
-    assert refusal.value.message == "Collection point with this Compound and Name already exists."
+    assert refusal.value.message == "The compound already has a point of this name."
     assert CollectionPoint.objects.count() == 1
 
 
@@ -98,7 +98,7 @@ def test_it_updates_a_point(point, other_staff):
         ({"opens_at": datetime.time(12)}, "The point must close after it opens."),
         ({"crowd_cap": 0}, "The crowd cap must be at least one person."),
         ({"slot_minutes": 0}, "A slot must last at least one minute."),
-        ({"name": "南门"}, "Collection point with this Compound and Name already exists."),
+        ({"name": "南门"}, "The compound already has a point of this name."),
         ({"compound": None}, "Unknown field compound."),
     ],
 )

@@ -5,7 +5,6 @@ Anyone who is not staff gets a 403 before the input is read; another committee's
 or job is a 404."""
 
 import django_filters
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -407,10 +406,9 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
         supply_round = get_object_or_404(self.get_queryset(), pk=pk)
         data = PlanRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():  # the job is sent to the worker once this commits
-            job = plan_request(
-                supply_round=supply_round, kind=kind, by=request.user, **data.validated_data
-            )
+        job = plan_request(  # atomic: the job is sent to the worker once it commits
+            supply_round=supply_round, kind=kind, by=request.user, **data.validated_data
+        )
         job.refresh_from_db()  # an eager worker (a bare machine) may have run it already
         body = JobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

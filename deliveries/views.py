@@ -9,7 +9,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -65,8 +64,7 @@ def plan_round(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():  # the job is sent to the worker once this commits
-                plan_request(supply_round=supply_round, by=request.user, **form.cleaned_data)
+            plan_request(supply_round=supply_round, by=request.user, **form.cleaned_data)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -132,10 +130,11 @@ def plan_manifest_xlsx(request: HttpRequest, pk: int, point_pk: int) -> HttpResp
 @login_required
 def plan_call_list(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     supply_round, point = _round_point(request, pk, point_pk)
-    slots = selectors.call_list(supply_round, point)
-    for slot in slots:
-        slot["people"] = sum(len(call["rooms"]) for call in slot["calls"])
-    context = {"round": supply_round, "point": point, "slots": slots}
+    context = {
+        "round": supply_round,
+        "point": point,
+        "slots": selectors.call_list(supply_round, point),
+    }
     return render(request, "deliveries/call_list.html", context)
 
 

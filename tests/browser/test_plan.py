@@ -133,7 +133,7 @@ def test_it_shows_a_resident_their_point_slot_and_pickup_code_on_a_phone(
     with page.expect_navigation():
         page.locator("header .inbox-link").click()
     expect(page.locator("li.notice.unread")).to_have_count(1)
-    expect(page.locator("li.notice")).to_contain_text(order.pickup_code)
+    expect(page.locator("li.notice")).to_contain_text(code)  # spaced, to read out
     _assert_fits_a_phone(page)
     page.screenshot(path=tmp_path / "inbox-zh.png", full_page=True)
     with page.expect_navigation():

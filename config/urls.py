@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from deliveries.api_urls import router as deliveries_router
 from residents.api_urls import router as residents_router
 from supplies.api_urls import router as supplies_router
+from volunteers.api_urls import router as volunteers_router
 
 admin.site.site_header = _("Last Hundred Metres")
 admin.site.site_title = _("Last Hundred Metres")
@@ -17,7 +18,7 @@ admin.site.index_title = _("Committee administration")
 # One router for the API, so that its root lists every app's endpoints.
 api_router = DefaultRouter()
 # supplies last: its rounds/ list is the one the root names (deliveries only adds actions).
-for app_router in (residents_router, deliveries_router, supplies_router):
+for app_router in (residents_router, volunteers_router, deliveries_router, supplies_router):
     api_router.registry.extend(app_router.registry)
 
 api_v1 = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("core.urls")),
+    path("", include("volunteers.urls")),
     path("", include("deliveries.urls")),
     path("", include("supplies.urls")),
     path("", include("residents.urls")),

@@ -32,6 +32,23 @@ def needs_service(available: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def celery_in_process(request):
+    """Tasks run in the test's own process, as on a bare machine, even where CELERY_BROKER_URL
+    names a broker: only tests that start a real worker (`celery_worker_factory`) send to it."""
+    if "celery_worker_factory" in request.fixturenames:
+        yield
+        return
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing a password the production way takes about a second; tests need no safety."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,7 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("staff-compounds")
     household = selectors.households_visible_to(request.user).filter(account=request.user).first()
     leads = selectors.committees_with_role(request.user, Role.GROUP_LEADER).exists()
-    return render(request, "residents/home.html", {"household": household, "leads": leads})
+    volunteers = selectors.committees_with_role(request.user, Role.VOLUNTEER).exists()
+    context = {"household": household, "leads": leads, "volunteers": volunteers}
+    return render(request, "residents/home.html", context)
 
 
 def _staff_only(request: HttpRequest) -> None:

@@ -137,6 +137,9 @@ SPECTACULAR_SETTINGS = {
         "RoundStatusEnum": "supplies.models.RoundStatus",
         "OrderStatusEnum": "supplies.models.OrderStatus",
         "PaymentStatusEnum": "supplies.models.PaymentStatus",
+        "DeliveryKindEnum": "deliveries.models.DeliveryKind",
+        "DeliveryFailureEnum": "deliveries.models.DeliveryFailure",
+        "TestKindEnum": "volunteers.models.TestKind",
     },
 }
 

@@ -176,15 +176,26 @@ class DeliveryEventInline(ReadOnlyInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["household", "kind", "destination", "from_point", "status", "items"]
+    list_display = [
+        "household",
+        "kind",
+        "destination",
+        "from_point",
+        "status",
+        "volunteer",
+        "done_at",
+        "items",
+    ]
     list_filter = [
         "kind",
         "destination",
         "status",
+        "failure",
         ("from_point", admin.RelatedOnlyFieldListFilter),
+        ("volunteer", admin.RelatedOnlyFieldListFilter),
         "household__building__closure_level",
     ]
-    list_select_related = ["household__building__compound", "from_point__compound"]
+    list_select_related = ["household__building__compound", "from_point__compound", "volunteer"]
     search_fields = ["key", "household__room", "household__contact_phone", "items"]
     raw_id_fields = ["household"]
     inlines = [DeliveryEventInline]

@@ -1,5 +1,6 @@
 """REST API of deliveries: collection points, compound policies, planning a round and watching
-its jobs. Staff only; read through the scoped selectors, write through the services.
+its jobs (staff only); deliveries at the door and pickups at the gate (volunteers and staff).
+Read through the scoped selectors, write through the services.
 
 Anyone who is not staff gets a 403 before the input is read; another committee's point, round
 or job is a 404."""
@@ -22,14 +23,25 @@ from deliveries.models import (
     CompoundPolicy,
     ControlledPolicy,
     Delivery,
+    DeliveryFailure,
+    DeliveryStatus,
     Fulfilment,
 )
+from deliveries.services.assignment import assign_request
+from deliveries.services.fulfilment import (
+    delivery_complete,
+    delivery_fail,
+    delivery_reassign,
+    delivery_retry,
+)
+from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
 from deliveries.services.planning import ALLOCATE, SCHEDULE, default_pickup_date, plan_request
 from deliveries.services.points import point_create, point_update, policy_set
 from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import RoundStatus, SupplyRound
 from supplies.selectors import rounds_managed_by
+from volunteers.models import Volunteer
 
 ROUND_SUBJECT = f"{SupplyRound._meta.label_lower}:"  # see core.jobs.subject_of
 
@@ -427,6 +439,18 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
         the households. Answers 202 with the job to poll."""
         return self._request(request, pk, SCHEDULE)
 
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Give the round's open deliveries to the supply volunteers on shift now, building by
+        building. Answers 202 with the job to poll; its result says what was left without a
+        volunteer."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        job = assign_request(supply_round=supply_round, by=request.user)
+        job.refresh_from_db()  # an eager worker (a bare machine) may have run it already
+        body = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
     @extend_schema(responses=RoundPlanSerializer)
     @action(detail=True, methods=["get"])
     def plan(self, request, pk=None):
@@ -435,3 +459,187 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
         supply_round = get_object_or_404(self.get_queryset(), pk=pk)
         document = _plan_document(request, supply_round)
         return Response(RoundPlanSerializer(document, context={"request": request}).data)
+
+
+# Deliveries at the door: volunteers see and mark their own; staff their committees'
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    building = serializers.CharField(source="household.building.label", read_only=True)
+    unit = serializers.IntegerField(source="household.unit", read_only=True)
+    room = serializers.CharField(source="household.room", read_only=True)
+    from_point_name = serializers.CharField(source="from_point.name", read_only=True, default=None)
+    volunteer_name = serializers.CharField(source="volunteer.name", read_only=True, default=None)
+    round = serializers.IntegerField(source="order_plan.round_id", read_only=True, default=None)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "destination",
+            "building",
+            "unit",
+            "room",
+            "items",
+            "notes",
+            "from_point",
+            "from_point_name",
+            "round",
+            "volunteer",
+            "volunteer_name",
+            "assigned_at",
+            "done_at",
+            "failure",
+            "failure_note",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryFilter(django_filters.FilterSet):
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=gettext_lazy("only those assigned to me")
+    )
+    round = django_filters.NumberFilter(field_name="order_plan__round")
+    status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
+
+    class Meta:
+        model = Delivery
+        fields = ["mine", "round", "status", "kind"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(volunteer__user=self.request.user) if value else queryset
+
+
+class TapSerializer(serializers.Serializer):
+    tapped_at = serializers.DateTimeField(
+        help_text=gettext_lazy("When the volunteer tapped, which may be before an offline send.")
+    )
+
+
+class FailSerializer(TapSerializer):
+    reason = serializers.ChoiceField(choices=DeliveryFailure.choices)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ReassignSerializer(serializers.Serializer):
+    volunteer = serializers.IntegerField(help_text=gettext_lazy("The volunteer to give it to."))
+
+
+class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Deliveries: a volunteer sees those assigned to them, staff their committees'. Anything
+    else is a 404. Taps may arrive late from an offline phone; a repeat changes nothing."""
+
+    serializer_class = DeliverySerializer
+    filterset_class = DeliveryFilter
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.deliveries_visible_to(self.request.user).select_related("order_plan")
+
+    def _answer(self, delivery) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=delivery.pk)).data)
+
+    @extend_schema(request=TapSerializer, responses={200: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark the delivery delivered at `tapped_at`."""
+        delivery = self.get_object()
+        data = TapSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        delivery = delivery_complete(delivery=delivery, by=request.user, **data.validated_data)
+        return self._answer(delivery)
+
+    @extend_schema(request=FailSerializer, responses={200: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def fail(self, request, pk=None):
+        """Mark the delivery failed at `tapped_at`: nobody at home, or a problem (with a note)."""
+        delivery = self.get_object()
+        data = FailSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        delivery = delivery_fail(delivery=delivery, by=request.user, **data.validated_data)
+        return self._answer(delivery)
+
+    @extend_schema(request=None, responses={200: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Staff: put a failed delivery back to planned."""
+        delivery = delivery_retry(delivery=self.get_object(), by=request.user)
+        return self._answer(delivery)
+
+    @extend_schema(request=ReassignSerializer, responses={200: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """Staff: give an open delivery to another approved volunteer of the committee."""
+        delivery = self.get_object()
+        data = ReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        volunteer = Volunteer.objects.filter(pk=data.validated_data["volunteer"]).first()
+        if volunteer is None:
+            raise exceptions.ValidationError({"volunteer": [_("No such volunteer.")]})
+        delivery = delivery_reassign(delivery=delivery, volunteer=volunteer, by=request.user)
+        return self._answer(delivery)
+
+
+# The gate
+
+
+class PickupCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=20, help_text=gettext_lazy("The 8-character pickup code; spaces are ignored.")
+    )
+    point = serializers.IntegerField(help_text=gettext_lazy("The collection point you are at."))
+
+
+class PickupItemSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class PickupSerializer(serializers.Serializer):
+    order = serializers.IntegerField(source="plan.order_id")
+    building = serializers.CharField()
+    unit = serializers.IntegerField()
+    room = serializers.CharField()
+    items = serializers.SerializerMethodField()
+    slot_start = serializers.DateTimeField(allow_null=True)
+    slot_end = serializers.DateTimeField(allow_null=True)
+    handed_over_at = serializers.DateTimeField(source="plan.handed_over_at", allow_null=True)
+
+    @extend_schema_field(PickupItemSerializer(many=True))
+    def get_items(self, pickup) -> list[dict]:
+        return [{"name": name, "quantity": quantity} for name, quantity in pickup.items]
+
+
+class PickupViewSet(viewsets.ViewSet):
+    """Check a resident's pickup code at the gate and hand the packs over: for volunteers on
+    a supply shift at the point's compound and its staff. A refusal is a 400 with a `code`
+    and a `detail` that says why (wrong point, wrong slot, already collected …)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def _read(self, request):
+        data = PickupCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        point = get_object_or_404(
+            points_at_gate(request.user, at=now), pk=data.validated_data["point"]
+        )
+        return data.validated_data["code"], point, now
+
+    @extend_schema(request=PickupCodeSerializer, responses={200: PickupSerializer})
+    @action(detail=False, methods=["post"])
+    def verify(self, request):
+        """What would be handed over for the code; changes nothing."""
+        code, point, now = self._read(request)
+        pickup = pickup_verify(code=code, point=point, by=request.user, at=now)
+        return Response(PickupSerializer(pickup).data)
+
+    @extend_schema(request=PickupCodeSerializer, responses={200: PickupSerializer})
+    @action(detail=False, methods=["post"], url_path="hand-over")
+    def hand_over(self, request):
+        """Hand the packs over: the code is then used up."""
+        code, point, now = self._read(request)
+        pickup = pickup_hand_over(code=code, point=point, by=request.user, at=now)
+        return Response(PickupSerializer(pickup).data)

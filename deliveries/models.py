@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Event, Tracked
 from residents.models import Building, ClosureChange, Compound, Household
 from supplies.models import Order, SupplyRound
+from volunteers.models import Volunteer
 
 
 class Fulfilment(models.TextChoices):
@@ -252,6 +253,11 @@ class DeliveryStatus(models.TextChoices):
 OPEN_DELIVERY_STATUSES = (DeliveryStatus.PLANNED, DeliveryStatus.FAILED)
 
 
+class DeliveryFailure(models.TextChoices):
+    NOT_HOME = "not_home", _("Nobody at home")
+    PROBLEM = "problem", _("A problem")
+
+
 class Delivery(Tracked):
     """Carrying something to a door or a unit entrance: what a volunteer needs to see.
 
@@ -280,12 +286,42 @@ class Delivery(Tracked):
     status = models.CharField(
         _("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PLANNED
     )
+    volunteer = models.ForeignKey(
+        Volunteer,
+        verbose_name=_("volunteer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(
+        _("done at"),
+        null=True,
+        blank=True,
+        help_text=_("When the volunteer tapped delivered or failed, not when it reached us."),
+    )
+    failure = models.CharField(
+        _("why it failed"), max_length=12, choices=DeliveryFailure.choices, blank=True
+    )
+    failure_note = models.CharField(_("what went wrong"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["household__building", "household__unit", "household__room", "pk"]
-        indexes = [models.Index(fields=["status", "kind"])]
+        indexes = [
+            models.Index(fields=["status", "kind"]),
+            models.Index(fields=["volunteer", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.household}"

@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Concat, Length
 
 from core.jobs import subject_of
 from core.models import Job
+from deliveries.assignment import floor_of
 from deliveries.models import (
     DELIVERED_FULFILMENTS,
     CollectionPoint,
@@ -351,3 +352,108 @@ def _walk(point, calls, slots, position) -> dict[tuple[str, int], int]:
         ],
     )
     return {(unit.building, unit.unit): index for index, unit in enumerate(walk)}
+
+
+# --- volunteers' deliveries, the gate and the progress of a round (appended) ----------------
+
+
+def deliveries_visible_to(user: AnyUser) -> QuerySet[Delivery]:
+    """A volunteer sees the deliveries assigned to them; staff their committees' deliveries."""
+    if not user.is_authenticated:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(
+        Q(volunteer__user=user)
+        | Q(household__building__compound__in=compounds_staffed_by(user).values("pk"))
+    ).select_related("household__building", "from_point", "volunteer")
+
+
+def deliveries_of_volunteer_today(user: AnyUser, *, since) -> QuerySet[Delivery]:
+    """The user's own open deliveries and those they finished since `since` (today's start),
+    in walking order: building, unit, room."""
+    if not user.is_authenticated:
+        return Delivery.objects.none()
+    return (
+        Delivery.objects.filter(volunteer__user=user)
+        .filter(
+            Q(status=DeliveryStatus.PLANNED)
+            | Q(status__in=(DeliveryStatus.DELIVERED, DeliveryStatus.FAILED), done_at__gte=since)
+        )
+        .select_related("household__building", "from_point")
+        .order_by(
+            Length("household__building__label"),
+            "household__building__label",
+            "household__unit",
+            Length("household__room"),
+            "household__room",
+            "pk",
+        )
+    )
+
+
+def round_progress(supply_round: SupplyRound) -> list[dict]:
+    """Per building of the round, its deliveries planned (unassigned), out (planned and
+    assigned), delivered and failed, in one query."""
+    planned = Q(status=DeliveryStatus.PLANNED)
+    rows = (
+        deliveries_of_round(supply_round)
+        .exclude(status=DeliveryStatus.CANCELLED)
+        .values("household__building_id", "household__building__label")
+        .annotate(
+            planned=Count("pk", filter=planned & Q(volunteer__isnull=True)),
+            out=Count("pk", filter=planned & Q(volunteer__isnull=False)),
+            delivered=Count("pk", filter=Q(status=DeliveryStatus.DELIVERED)),
+            failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
+        )
+        .order_by(Length("household__building__label"), "household__building__label")
+    )
+    return [
+        {
+            "building": row["household__building__label"],
+            "planned": row["planned"],
+            "out": row["out"],
+            "delivered": row["delivered"],
+            "failed": row["failed"],
+        }
+        for row in rows
+    ]
+
+
+def failed_deliveries_of_round(supply_round: SupplyRound) -> QuerySet[Delivery]:
+    return (
+        deliveries_of_round(supply_round)
+        .filter(status=DeliveryStatus.FAILED)
+        .select_related("volunteer")
+        .order_by(
+            Length("household__building__label"),
+            "household__building__label",
+            "household__unit",
+            "household__room",
+        )
+    )
+
+
+def walk_groups(deliveries) -> list[dict]:
+    """Deliveries (already in walking order) grouped for the stairs: [{"building", "units":
+    [{"unit", "floors": [{"floor", "deliveries"}]}]}], floors from the room numbers."""
+    buildings: dict[str, dict[int, dict[int | None, list[Delivery]]]] = {}
+    for delivery in deliveries:
+        household = delivery.household
+        delivery.floor = floor_of(household.room)
+        units = buildings.setdefault(household.building.label, {})
+        units.setdefault(household.unit, {}).setdefault(delivery.floor, []).append(delivery)
+    return [
+        {
+            "building": label,
+            "units": [
+                {
+                    "unit": unit,
+                    "floors": [
+                        {"floor": floor, "deliveries": floors[floor]}
+                        for floor in sorted(floors, key=lambda f: (f is None, f or 0))
+                    ],
+                }
+                for unit, floors in units.items()
+            ],
+        }
+        for label, units in buildings.items()
+    ]

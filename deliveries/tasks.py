@@ -8,7 +8,7 @@ from celery import shared_task
 
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
-from deliveries.services import planning, replan
+from deliveries.services import assignment, planning, replan
 from supplies.models import SupplyRound
 
 LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
@@ -46,3 +46,12 @@ def schedule_pickups(round_id: int, job_id: int | None = None):
 def replan_buildings(change_ids: list[int]) -> int:
     """Re-plan the open orders of buildings whose closure level changed."""
     return len(replan.replan_for_changes(change_ids))
+
+
+@shared_task(**LIMITS)
+def assign_deliveries(round_id: int, job_id: int | None = None):
+    """Give the round's open deliveries to the supply volunteers on shift now."""
+    job_id = _job_id(assignment.ASSIGN, round_id, job_id)
+    job = Job.objects.select_related("created_by").filter(pk=job_id).first()
+    by = job.created_by if job else None
+    return run_job(job_id, lambda progress: assignment.assignment_run(round_id, progress, by=by))

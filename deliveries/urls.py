@@ -23,3 +23,12 @@ urlpatterns = [
         name="plan-call-list",
     ),
 ]
+
+urlpatterns += [
+    path("staff/plans/<int:pk>/progress/", views.plan_progress, name="plan-progress"),
+    path("staff/plans/<int:pk>/failed/", views.plan_failed, name="plan-failed"),
+    path("volunteer/deliveries/", views.my_deliveries, name="my-deliveries"),
+    path("volunteer/deliveries/<int:pk>/mark/", views.my_delivery_mark, name="my-delivery-mark"),
+    path("volunteer/sw.js", views.volunteer_service_worker, name="volunteer-sw"),
+    path("volunteer/gate/", views.gate, name="gate"),
+]

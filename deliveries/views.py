@@ -1,8 +1,10 @@
 """Staff pages of a round's plan: the rounds to plan, a round's plan and its jobs' progress,
-and the printable outputs (manifests, call lists, deliveries).
+the printable outputs (manifests, call lists, deliveries), the progress at the doors and the
+failed deliveries; and the volunteers' phone pages: my deliveries and the gate.
 
-Every page starts from the rounds the user manages, so another committee's round (or anything
-of it) is a 404, as is every page for residents, volunteers and group leaders."""
+Every staff page starts from the rounds the user manages, so another committee's round (or
+anything of it) is a 404, as is every staff page for residents, volunteers and group leaders.
+A volunteer's pages start from their own deliveries and the points they are on shift at."""
 
 import datetime
 
@@ -11,18 +13,34 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
 from deliveries import selectors
 from deliveries.exports import manifest_export
 from deliveries.forms import PlanForm
-from deliveries.models import RoundPlan
+from deliveries.models import DeliveryFailure, RoundPlan
+from deliveries.services.assignment import ASSIGN, assign_request
+from deliveries.services.fulfilment import (
+    delivery_complete,
+    delivery_fail,
+    delivery_reassign,
+    delivery_retry,
+)
+from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from residents.admin import file_response
 from residents.selectors import user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
+from volunteers.models import Volunteer, VolunteerStatus
+from volunteers.selectors import volunteer_of
+
+PROGRESS_KEYS = ("planned", "out", "delivered", "failed")
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -62,6 +80,14 @@ def plan_round(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanForm(
         request.POST or None, initial={"pickup_date": _pickup_day(supply_round, overview.plan)}
     )
+    if request.method == "POST" and request.POST.get("kind") == ASSIGN:
+        try:
+            assign_request(supply_round=supply_round, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Assigning the deliveries to volunteers on shift."))
+        return redirect("plan-round", pk=supply_round.pk)
     if request.method == "POST" and form.is_valid():
         try:
             plan_request(supply_round=supply_round, by=request.user, **form.cleaned_data)
@@ -144,3 +170,123 @@ def plan_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
     deliveries = list(selectors.deliveries_to_print(supply_round))
     context = {"round": supply_round, "deliveries": deliveries}
     return render(request, "deliveries/deliveries.html", context)
+
+
+# --- volunteers: my deliveries, the service worker that keeps them offline, the gate --------
+
+
+def _tap_time(request: HttpRequest) -> datetime.datetime:
+    """The tap's moment from the form (an offline phone sends it late), else now."""
+    tapped_at = parse_datetime(request.POST.get("tapped_at", ""))
+    if tapped_at is None:
+        return timezone.now()
+    return tapped_at if timezone.is_aware(tapped_at) else timezone.make_aware(tapped_at)
+
+
+@login_required
+def my_deliveries(request: HttpRequest) -> HttpResponse:
+    """The volunteer's open deliveries and today's done ones, by building, unit and floor."""
+    if volunteer_of(request.user) is None:
+        raise Http404
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    deliveries = selectors.deliveries_of_volunteer_today(request.user, since=since)
+    context = {
+        "buildings": selectors.walk_groups(deliveries),
+        "failures": DeliveryFailure.choices,
+    }
+    return render(request, "deliveries/my_deliveries.html", context)
+
+
+@login_required
+@require_POST
+def my_delivery_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page's buttons without JavaScript: delivered, not at home, or a problem."""
+    delivery = get_object_or_404(selectors.deliveries_visible_to(request.user), pk=pk)
+    outcome = request.POST.get("outcome")
+    try:
+        if outcome == "delivered":
+            delivery_complete(delivery=delivery, by=request.user, tapped_at=_tap_time(request))
+        else:
+            delivery_fail(
+                delivery=delivery,
+                by=request.user,
+                tapped_at=_tap_time(request),
+                reason=outcome or "",
+                note=request.POST.get("note", ""),
+            )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("my-deliveries")
+
+
+def volunteer_service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from /volunteer/ so that its scope covers the pages there."""
+    response = render(request, "deliveries/volunteer-sw.js", content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+def gate(request: HttpRequest) -> HttpResponse:
+    """Hand packs over at a point: pick the point, type or scan the code, check, confirm."""
+    now = timezone.now()
+    points = list(points_at_gate(request.user, at=now))
+    if not points:
+        raise Http404
+    chosen = request.POST.get("point") or request.GET.get("point")
+    point = next(
+        (p for p in points if str(p.pk) == chosen), points[0] if len(points) == 1 else None
+    )
+    code, pickup, refusal = request.POST.get("code", ""), None, None
+    if request.method == "POST" and point is not None:
+        try:
+            if request.POST.get("confirm"):
+                pickup_hand_over(code=code, point=point, by=request.user, at=now)
+                messages.success(request, _("Handed over."))
+                return redirect(f"{reverse('gate')}?point={point.pk}")
+            pickup = pickup_verify(code=code, point=point, by=request.user, at=now)
+        except ApplicationError as error:
+            refusal = error
+    context = {"points": points, "point": point, "code": code, "pickup": pickup}
+    context["refusal"] = refusal
+    return render(request, "deliveries/gate.html", context)
+
+
+# --- staff: a round's progress at the doors, and its failed deliveries ----------------------
+
+
+@login_required
+def plan_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    supply_round = _managed_round(request, pk)
+    rows = selectors.round_progress(supply_round)
+    totals = {key: sum(row[key] for row in rows) for key in PROGRESS_KEYS}
+    context = {"round": supply_round, "rows": rows, "totals": totals}
+    return render(request, "deliveries/progress.html", context)
+
+
+@login_required
+def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
+    supply_round = _managed_round(request, pk)
+    failed = selectors.failed_deliveries_of_round(supply_round)
+    if request.method == "POST":
+        delivery = get_object_or_404(failed, pk=request.POST.get("delivery"))
+        try:
+            if request.POST.get("volunteer"):
+                volunteer = get_object_or_404(
+                    Volunteer.objects.all(), pk=request.POST.get("volunteer")
+                )
+                delivery_reassign(delivery=delivery, volunteer=volunteer, by=request.user)
+            delivery_retry(delivery=delivery, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The delivery is planned again."))
+        return redirect("plan-failed", pk=supply_round.pk)
+    volunteers = Volunteer.objects.filter(
+        committee__in=supply_round.compounds.values("committee"),
+        status=VolunteerStatus.APPROVED,
+    ).order_by("name", "pk")
+    context = {"round": supply_round, "deliveries": list(failed), "volunteers": volunteers}
+    return render(request, "deliveries/failed.html", context)

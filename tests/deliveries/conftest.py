@@ -95,3 +95,88 @@ def closed_round(group_buy, offers, estate, staff):
     group_buy.save(update_fields=["closes_at"])
     round_close(supply_round=group_buy, by=staff)
     return group_buy
+
+
+# --- volunteers at the doors and the gate -------------------------------------------------
+
+
+def _no_progress(percent: int, message: str) -> None:
+    pass
+
+
+@pytest.fixture
+def planned_round(closed_round, points, staff):
+    """The closed round allocated and scheduled: 5 door deliveries (building 3 sealed, and
+    the vulnerable household of building 1) and 7 pickups with slots."""
+    from deliveries.services import planning
+
+    planning.allocation_run(closed_round.pk, _no_progress, by=staff)
+    planning.schedule_run(closed_round.pk, _no_progress)
+    return closed_round
+
+
+def volunteer_record(user, committee, compound, name: str):
+    from volunteers.models import Volunteer, VolunteerStatus
+
+    record = Volunteer.objects.create(
+        user=user,
+        committee=committee,
+        name=name,
+        phone="13800138001",
+        status=VolunteerStatus.APPROVED,
+    )
+    record.compounds.add(compound)
+    return record
+
+
+@pytest.fixture
+def volunteer_record_of(volunteer, committee, compound):
+    """The `volunteer` login's Volunteer row: approved, serving `compound`."""
+    return volunteer_record(volunteer, committee, compound, "李志愿")
+
+
+@pytest.fixture
+def other_volunteer(committee):
+    from residents.models import Role
+    from residents.services import membership_grant
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="other-volunteer")
+    membership_grant(user=user, role=Role.VOLUNTEER, committee=committee)
+    return user
+
+
+@pytest.fixture
+def other_volunteer_record(other_volunteer, committee, compound):
+    return volunteer_record(other_volunteer, committee, compound, "王志愿")
+
+
+def sign_up(volunteer_row, shift):
+    from volunteers.models import ShiftSignup
+
+    ShiftSignup.objects.create(shift=shift, volunteer=volunteer_row)
+    shift.taken += 1
+    shift.save(update_fields=["taken"])
+
+
+@pytest.fixture
+def supply_shift(compound, staff):
+    """A supply-distribution shift in `compound` from an hour ago to three hours from now."""
+    from volunteers.models import Shift, Workgroup
+
+    now = timezone.now()
+    return Shift.objects.create(
+        compound=compound,
+        workgroup=Workgroup.SUPPLY,
+        start=now - datetime.timedelta(hours=1),
+        end=now + datetime.timedelta(hours=3),
+        needed=5,
+        created_by=staff,
+    )
+
+
+@pytest.fixture
+def on_shift(volunteer_record_of, supply_shift):
+    """The `volunteer` login, signed up for the supply shift now."""
+    sign_up(volunteer_record_of, supply_shift)
+    return volunteer_record_of

@@ -94,6 +94,28 @@ class ReadOnlyForStaff(StaffScopedAdmin):
         return request.user.is_superuser
 
 
+class StaffInline(admin.TabularInline):
+    """Staff hold no Django model permissions: their membership is their permission."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request)
+
+
+class ReadOnlyInline(StaffInline):
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class VulnerableFilter(admin.SimpleListFilter):
     title = _("vulnerable")
     parameter_name = "vulnerable"

@@ -22,6 +22,8 @@ from core.exceptions import ApplicationError
 from residents.admin import (
     BuildingListFilter,
     ReadOnlyForStaff,
+    ReadOnlyInline,
+    StaffInline,
     StaffScopedAdmin,
     file_response,
     is_staff_member,
@@ -84,28 +86,6 @@ class RefusalsAsMessages:
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-
-
-class StaffInline(admin.TabularInline):
-    """Staff hold no Django model permissions: their membership is their permission."""
-
-    extra = 0
-
-    def has_view_permission(self, request, obj=None):
-        return is_staff_member(request)
-
-
-class ReadOnlyInline(StaffInline):
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LicenceCheckedFilter(admin.SimpleListFilter):

@@ -8,28 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
-from residents.admin import ReadOnlyForStaff, is_staff_member
+from residents.admin import ReadOnlyForStaff, ReadOnlyInline, is_staff_member
 from residents.selectors import compounds_staffed_by
 from volunteers import selectors
 from volunteers.models import Relay, Shift, ShiftSignup, TestRecord, Volunteer, VolunteerEvent
 from volunteers.services import shift_cancel, volunteer_approve
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return is_staff_member(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SignupInline(ReadOnlyInline):

@@ -13,15 +13,17 @@ from deliveries.models import (
     CompoundPolicy,
     Delivery,
     DeliveryEvent,
+    MealEnrolment,
+    MealEnrolmentEvent,
     OrderPlan,
     PickupSlot,
     Replan,
     RoundPlan,
 )
 from deliveries.services.points import POINT_FIELDS, point_create, point_update, policy_set
-from residents.admin import StaffScopedAdmin
+from residents.admin import ReadOnlyInline, StaffScopedAdmin
 from residents.selectors import compounds_staffed_by
-from supplies.admin import ReadOnlyInline, RefusalsAsMessages
+from supplies.admin import RefusalsAsMessages
 from supplies.selectors import rounds_managed_by
 
 
@@ -221,3 +223,43 @@ class ReplanAdmin(ReadOnlyAdmin):
 
     def scoped(self, request):
         return _of_managed_rounds(request, Replan)
+
+
+class MealEnrolmentEventInline(ReadOnlyInline):
+    model = MealEnrolmentEvent
+    fields = ["at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(MealEnrolment)
+class MealEnrolmentAdmin(StaffScopedAdmin):
+    """Read-only: enrolments change only through the meals services (the staff page, API)."""
+
+    list_display = ["resident", "status", "basis", "lunch", "dinner", "starts_on", "ends_on"]
+    list_filter = ["status", "basis"]
+    search_fields = ["resident__name"]
+    inlines = [MealEnrolmentEventInline]
+    readonly_fields = [
+        "resident",
+        "basis",
+        "status",
+        "lunch",
+        "dinner",
+        "dietary_notes",
+        "starts_on",
+        "ends_on",
+        "decided_by",
+        "decided_at",
+        "reason",
+    ]
+    fields = readonly_fields
+
+    def scoped(self, request):
+        return selectors.meal_enrolments_visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -7,6 +7,7 @@ router.register("collection-points", api.CollectionPointViewSet, basename="colle
 router.register("compound-policies", api.CompoundPolicyViewSet, basename="compound-policy")
 router.register("deliveries", api.DeliveryViewSet, basename="delivery")
 router.register("pickups", api.PickupViewSet, basename="pickup")
+router.register("meal-enrolments", api.MealEnrolmentViewSet, basename="meal-enrolment")
 router.register("jobs", api.JobViewSet, basename="job")
 # Only detail actions under rounds/{id}/: the list and detail of rounds/ are supplies'.
 router.register("rounds", api.RoundPlanViewSet, basename="round-plan")

@@ -38,3 +38,25 @@ class CollectionPointAdminForm(forms.ModelForm):
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The point must close after it opens."))
         return cleaned
+
+
+class MealEnrolForm(forms.Form):
+    """Enrol one of the committee's elderly or vulnerable residents in meals."""
+
+    resident = forms.ModelChoiceField(label=_("Resident"), queryset=None)
+    lunch = forms.BooleanField(label=_("Lunch"), required=False, initial=True)
+    dinner = forms.BooleanField(label=_("Dinner"), required=False)
+    notes = forms.CharField(
+        label=_("Dietary notes"),
+        required=False,
+        max_length=200,
+        help_text=_("For example soft food, low salt."),
+    )
+    application = forms.BooleanField(label=_("File as an application for approval"), required=False)
+
+    def __init__(self, *args, residents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = residents
+
+    def meals(self) -> list[str]:
+        return [m for m in ("lunch", "dinner") if self.cleaned_data.get(m)]

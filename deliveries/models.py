@@ -372,3 +372,101 @@ class Replan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.building} · {self.change}"
+
+
+class MealBasis(models.TextChoices):
+    AGED_80_REDUCED_MOBILITY = "aged_80_reduced_mobility", _("80 and over with reduced mobility")
+    CARE_LEVEL = "care_level", _("Care level 5 or more")
+    APPLICATION = "application", _("Application")
+
+
+class MealStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+# An enrolment that still counts: a resident has at most one of these at a time.
+OPEN_MEAL_STATUSES = (MealStatus.APPLIED, MealStatus.APPROVED, MealStatus.ACTIVE)
+# An enrolment that gets meals (on the days it covers).
+SERVED_MEAL_STATUSES = (MealStatus.APPROVED, MealStatus.ACTIVE)
+
+
+class MealEnrolment(Tracked):
+    """A resident's enrolment in meals for the elderly (老人助餐): lunch, dinner or both
+    carried to the door every day from `starts_on` until `ends_on` (or until ended)."""
+
+    resident = models.ForeignKey(
+        "residents.Resident",
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        related_name="meal_enrolments",
+    )
+    basis = models.CharField(_("basis"), max_length=30, choices=MealBasis.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=MealStatus.choices, default=MealStatus.APPLIED
+    )
+    lunch = models.BooleanField(_("lunch"), default=True)
+    dinner = models.BooleanField(_("dinner"), default=False)
+    dietary_notes = models.CharField(
+        _("dietary notes"), max_length=200, blank=True, help_text=_("For example soft food.")
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("meal enrolment")
+        verbose_name_plural = _("meal enrolments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status__in=["applied", "approved", "active"]),
+                name="meal_one_open_enrolment",
+                violation_error_message=_("The resident already has an open meal enrolment."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lunch=True) | Q(dinner=True),
+                name="meal_at_least_one",
+                violation_error_message=_("Choose lunch, dinner or both."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_status_display()}"
+
+    def covers(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class MealEnrolmentEvent(Event):
+    enrolment = models.ForeignKey(
+        MealEnrolment,
+        verbose_name=_("meal enrolment"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    from_status = models.CharField(
+        _("status before"), max_length=12, choices=MealStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("status after"), max_length=12, choices=MealStatus.choices)
+
+    class Meta(Event.Meta):
+        verbose_name = _("meal enrolment event")
+        verbose_name_plural = _("meal enrolment events")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -27,8 +27,10 @@ from deliveries.models import (
     CollectionPoint,
     CompoundPolicy,
     Delivery,
+    DeliveryKind,
     DeliveryStatus,
     Fulfilment,
+    MealEnrolment,
     OrderPlan,
     PickupSlot,
     Replan,
@@ -457,3 +459,20 @@ def walk_groups(deliveries) -> list[dict]:
         }
         for label, units in buildings.items()
     ]
+
+
+def meal_enrolments_visible_to(user: AnyUser) -> QuerySet[MealEnrolment]:
+    """Meal enrolments of the residents of the compounds the user is staff of."""
+    return MealEnrolment.objects.filter(
+        resident__household__building__compound__in=compounds_staffed_by(user).values("pk")
+    ).select_related("resident__household__building__compound", "decided_by")
+
+
+def meal_deliveries_of_day(user: AnyUser, day) -> QuerySet[Delivery]:
+    """The day's meal deliveries in the user's compounds, with their volunteer."""
+    return Delivery.objects.filter(
+        kind=DeliveryKind.MEAL,
+        key__startswith="meal:",
+        key__endswith=f":{day.isoformat()}",
+        household__building__compound__in=compounds_staffed_by(user).values("pk"),
+    ).select_related("household__building__compound", "volunteer")

@@ -4,11 +4,14 @@
 gives it to another worker (after the visibility timeout), and the job runs again from the
 start; the services write by upsert, so a second run converges to the same plan."""
 
+import datetime
+
 from celery import shared_task
+from django.utils import timezone
 
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
-from deliveries.services import assignment, planning, replan
+from deliveries.services import assignment, meals, planning, replan
 from supplies.models import SupplyRound
 
 LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
@@ -55,3 +58,11 @@ def assign_deliveries(round_id: int, job_id: int | None = None):
     job = Job.objects.select_related("created_by").filter(pk=job_id).first()
     by = job.created_by if job else None
     return run_job(job_id, lambda progress: assignment.assignment_run(round_id, progress, by=by))
+
+
+@shared_task(acks_late=True, time_limit=300)
+def create_daily_meals(day: str | None = None) -> dict:
+    """Create the day's meal deliveries (today by default, an ISO date otherwise); safe to
+    run twice: the deliveries are keyed on enrolment and day."""
+    meal_day = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    return meals.meals_create_for_day(day=meal_day)

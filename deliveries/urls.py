@@ -32,3 +32,14 @@ urlpatterns += [
     path("volunteer/sw.js", views.volunteer_service_worker, name="volunteer-sw"),
     path("volunteer/gate/", views.gate, name="gate"),
 ]
+
+urlpatterns += [
+    path("staff/meals/", views.meals_page, name="meals"),
+    path("staff/meals/today/", views.meals_create_today, name="meals-create-today"),
+    path("staff/meals/today/assign/", views.meals_assign_today, name="meals-assign-today"),
+    path(
+        "staff/meals/<int:pk>/<str:action>/",
+        views.meal_decide,
+        name="meal-decide",
+    ),
+]

@@ -11,6 +11,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +23,16 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ApplicationError
 from deliveries import selectors
 from deliveries.exports import manifest_export
-from deliveries.forms import PlanForm
-from deliveries.models import DeliveryFailure, RoundPlan
-from deliveries.services.assignment import ASSIGN, assign_request
+from deliveries.forms import MealEnrolForm, PlanForm
+from deliveries.models import (
+    OPEN_MEAL_STATUSES,
+    DeliveryFailure,
+    MealBasis,
+    MealStatus,
+    RoundPlan,
+)
+from deliveries.services import meals
+from deliveries.services.assignment import ASSIGN, assign_request, deliveries_assign_meals
 from deliveries.services.fulfilment import (
     delivery_complete,
     delivery_fail,
@@ -34,7 +42,8 @@ from deliveries.services.fulfilment import (
 from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from residents.admin import file_response
-from residents.selectors import user_is_staff_member
+from residents.models import Resident
+from residents.selectors import compounds_staffed_by, residents_vulnerable, user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
 from volunteers.models import Volunteer, VolunteerStatus
@@ -290,3 +299,102 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by("name", "pk")
     context = {"round": supply_round, "deliveries": list(failed), "volunteers": volunteers}
     return render(request, "deliveries/failed.html", context)
+
+
+# --- meals for the elderly ----------------------------------------------------------------
+
+
+def _meal_candidates(request: HttpRequest):
+    """The committee's elderly or vulnerable residents without an open enrolment."""
+    eighty = timezone.localdate().replace(year=timezone.localdate().year - 80)
+    residents = Resident.objects.filter(
+        household__building__compound__in=compounds_staffed_by(request.user).values("pk")
+    ).select_related("household__building__compound")
+    elderly = (
+        Q(birth_date__lte=eighty)
+        | Q(care_level__gte=3)
+        | Q(pk__in=residents_vulnerable(residents).values("pk"))
+    )
+    return (
+        residents.filter(elderly)
+        .exclude(meal_enrolments__status__in=OPEN_MEAL_STATUSES)
+        .order_by("household__building__label", "household__unit", "household__room", "pk")
+    )
+
+
+@login_required
+def meals_page(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    form = MealEnrolForm(request.POST or None, residents=_meal_candidates(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meals.meal_enrol(
+                resident=form.cleaned_data["resident"],
+                meals=form.meals(),
+                notes=form.cleaned_data["notes"],
+                basis=MealBasis.APPLICATION if form.cleaned_data["application"] else None,
+                by=request.user,
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The resident is enrolled."))
+            return redirect("meals")
+    enrolments = selectors.meal_enrolments_visible_to(request.user)
+    context = {
+        "form": form,
+        "pending": enrolments.filter(status=MealStatus.APPLIED),
+        "enrolments": enrolments.exclude(status=MealStatus.APPLIED)[:200],
+        "today": selectors.meal_deliveries_of_day(request.user, timezone.localdate()),
+    }
+    return render(request, "deliveries/meals.html", context)
+
+
+@login_required
+@require_POST
+def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _staff_only(request)
+    if action not in ("approve", "reject", "end"):
+        raise Http404
+    enrolment = get_object_or_404(selectors.meal_enrolments_visible_to(request.user), pk=pk)
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "approve":
+            meals.meal_approve(enrolment=enrolment, reason=reason, by=request.user)
+        elif action == "reject":
+            meals.meal_reject(enrolment=enrolment, reason=reason, by=request.user)
+        else:
+            meals.meal_end(enrolment=enrolment, reason=reason, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("meals")
+
+
+@login_required
+@require_POST
+def meals_create_today(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    counts = meals.meals_create_for_day(day=timezone.localdate(), by=request.user)
+    if counts["created"]:
+        messages.success(
+            request,
+            _("%(created)s meal deliveries created.") % counts,
+        )
+    else:
+        messages.info(request, _("Nothing new: today's meal deliveries already exist."))
+    return redirect("meals")
+
+
+@login_required
+@require_POST
+def meals_assign_today(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    summary = deliveries_assign_meals(day=timezone.localdate(), by=request.user)
+    messages.success(
+        request,
+        _("%(assigned)s meal deliveries assigned; %(unassigned)s left without a volunteer.")
+        % summary,
+    )
+    return redirect("meals")

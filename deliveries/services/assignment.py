@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.jobs import Progress, job_create, job_enqueue, jobs_abandon, subject_of
 from core.models import Job
 from deliveries.assignment import Carrier, Stop, assign, floor_of
-from deliveries.models import Delivery, DeliveryEvent, DeliveryStatus
+from deliveries.models import Delivery, DeliveryEvent, DeliveryKind, DeliveryStatus
 from residents.models import Compound
 from supplies.models import SupplyRound
 from volunteers.models import Workgroup
@@ -57,6 +57,36 @@ def deliveries_assign(
         .select_related("household__building")
         .order_by("pk")
     )
+    return _assign_open(open_deliveries, at=at, by=by)
+
+
+@transaction.atomic
+def deliveries_assign_meals(
+    *,
+    day: datetime.date,
+    compound: Compound | None = None,
+    by: User | None,
+    at: datetime.datetime | None = None,
+) -> dict:
+    """Give the day's open, unassigned meal deliveries (of one compound, or all) to the
+    volunteers on a supply shift now, like a round's; returns the same summary."""
+    at = at or timezone.now()
+    meals = Delivery.objects.select_for_update(of=("self",)).filter(
+        kind=DeliveryKind.MEAL,
+        key__startswith="meal:",
+        key__endswith=f":{day.isoformat()}",
+        status=DeliveryStatus.PLANNED,
+        volunteer__isnull=True,
+    )
+    if compound is not None:
+        meals = meals.filter(household__building__compound=compound)
+    open_deliveries = list(meals.select_related("household__building").order_by("pk"))
+    return _assign_open(open_deliveries, at=at, by=by)
+
+
+def _assign_open(
+    open_deliveries: list[Delivery], *, at: datetime.datetime, by: User | None
+) -> dict:
     by_compound: dict[int, list[Delivery]] = {}
     for delivery in open_deliveries:
         by_compound.setdefault(delivery.household.building.compound_id, []).append(delivery)

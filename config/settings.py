@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -140,6 +141,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryKindEnum": "deliveries.models.DeliveryKind",
         "DeliveryFailureEnum": "deliveries.models.DeliveryFailure",
         "TestKindEnum": "volunteers.models.TestKind",
+        "HolderEnum": "medical.models.Holder",
+        "TransportKindEnum": "medical.models.TransportKind",
     },
 }
 
@@ -162,6 +165,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "close-due-rounds": {"task": "supplies.tasks.close_due_rounds", "schedule": 60.0},
     "send-pending-notices": {"task": "core.tasks.send_pending_notices", "schedule": 120.0},
+    # 05:30 Asia/Shanghai (CELERY_TIMEZONE), before the kitchens cook lunch.
+    "create-daily-meals": {
+        "task": "deliveries.tasks.create_daily_meals",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from deliveries.api_urls import router as deliveries_router
+from medical.api_urls import router as medical_router
 from residents.api_urls import router as residents_router
 from supplies.api_urls import router as supplies_router
 from volunteers.api_urls import router as volunteers_router
@@ -18,7 +19,13 @@ admin.site.index_title = _("Committee administration")
 # One router for the API, so that its root lists every app's endpoints.
 api_router = DefaultRouter()
 # supplies last: its rounds/ list is the one the root names (deliveries only adds actions).
-for app_router in (residents_router, volunteers_router, deliveries_router, supplies_router):
+for app_router in (
+    residents_router,
+    volunteers_router,
+    deliveries_router,
+    medical_router,
+    supplies_router,
+):
     api_router.registry.extend(app_router.registry)
 
 api_v1 = [
@@ -39,4 +46,5 @@ urlpatterns = [
     path("", include("deliveries.urls")),
     path("", include("supplies.urls")),
     path("", include("residents.urls")),
+    path("", include("medical.urls")),
 ]

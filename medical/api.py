@@ -1,0 +1,370 @@
+"""REST API of medical errands: read through the scoped selectors, write through the services.
+
+A request the user may not see (another committee's, another volunteer's, another
+household's) is a 404; a step out of order or not theirs to take answers 400 with a `code`."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from medical import selectors
+from medical.models import (
+    CustodyEvent,
+    CustodyItem,
+    Holder,
+    MedicalTransport,
+    MedicineItem,
+    MedicineRequest,
+    TransportKind,
+    Urgency,
+)
+from medical.services import medicine as services
+from medical.services import transports
+from residents.selectors import residents_visible_to, user_is_staff_member
+from volunteers.api import ScopedId
+from volunteers.selectors import volunteers_managed_by
+
+# Medicine requests
+
+
+class MedicineItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MedicineItem
+        fields = [
+            "id",
+            "medicine",
+            "strength",
+            "quantity",
+            "notes",
+            "substitute",
+            "substitute_note",
+        ]
+        read_only_fields = ["id", "substitute", "substitute_note"]
+
+
+class MedicineRequestSerializer(serializers.ModelSerializer):
+    items = MedicineItemSerializer(many=True, read_only=True)
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    household = serializers.CharField(source="resident.household", read_only=True)
+    volunteer_name = serializers.CharField(
+        source="volunteer.name", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = MedicineRequest
+        fields = [
+            "id",
+            "resident",
+            "resident_name",
+            "household",
+            "hospital",
+            "urgency",
+            "chronic",
+            "status",
+            "volunteer",
+            "volunteer_name",
+            "substitute_confirmed",
+            "cost",
+            "receipt",
+            "delivery",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MedicineRequestInputSerializer(serializers.Serializer):
+    resident = ScopedId(scope=residents_visible_to)
+    hospital = serializers.CharField(max_length=100)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    chronic = serializers.BooleanField(required=False, default=False)
+    items = MedicineItemSerializer(many=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class TriageSerializer(NoteSerializer):
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+
+
+class AssignSerializer(serializers.Serializer):
+    volunteer = ScopedId(scope=volunteers_managed_by)
+
+
+class SubstituteSerializer(NoteSerializer):
+    item = serializers.IntegerField()
+    substitute = serializers.CharField(max_length=150)
+
+
+class PurchasedSerializer(serializers.Serializer):
+    cost = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False)
+    receipt = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class MedicineRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = MedicineRequestSerializer
+
+    def get_queryset(self):
+        return selectors.by_urgency(selectors.medicine_requests_visible_to(self.request.user))
+
+    def _respond(self, request_row, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=request_row.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def _step(self, pk, service, serializer_class=None, **kwargs):
+        row = get_object_or_404(self.get_queryset(), pk=pk)
+        if serializer_class is not None:
+            data = serializer_class(data=self.request.data, context={"request": self.request})
+            data.is_valid(raise_exception=True)
+            kwargs.update(data.validated_data)
+        return self._respond(service(request=row, by=self.request.user, **kwargs))
+
+    @extend_schema(
+        request=MedicineRequestInputSerializer, responses={201: MedicineRequestSerializer}
+    )
+    def create(self, request):
+        """File a request for a resident: yours, or (staff) one who called the hotline."""
+        data = MedicineRequestInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        row = services.medicine_request_file(by=request.user, **data.validated_data)
+        return self._respond(row, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TriageSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        """Staff: ready a submitted request for a run, optionally changing its urgency."""
+        return self._step(pk, services.medicine_request_triage, TriageSerializer)
+
+    @extend_schema(request=AssignSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Staff: give the request to an approved volunteer of the committee."""
+        return self._step(pk, services.medicine_request_assign, AssignSerializer)
+
+    @extend_schema(request=None, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def purchasing(self, request, pk=None):
+        """The assigned volunteer is buying at the hospital."""
+        return self._step(pk, services.medicine_request_purchasing)
+
+    @extend_schema(request=SubstituteSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="propose-substitute")
+    def propose_substitute(self, request, pk=None):
+        """Propose a substitute for an item; the request waits for confirmation."""
+        row = get_object_or_404(self.get_queryset(), pk=pk)
+        data = SubstituteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = get_object_or_404(row.items.all(), pk=data.validated_data["item"])
+        row = services.medicine_substitute_propose(
+            request=row,
+            item=item,
+            substitute=data.validated_data["substitute"],
+            note=data.validated_data["note"],
+            by=request.user,
+        )
+        return self._respond(row)
+
+    @extend_schema(request=NoteSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-substitute")
+    def confirm_substitute(self, request, pk=None):
+        """The resident, or staff after a call with the doctor, accept the substitute."""
+        return self._step(pk, services.medicine_substitute_confirm, NoteSerializer)
+
+    @extend_schema(request=NoteSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="refuse-substitute")
+    def refuse_substitute(self, request, pk=None):
+        """The resident, or staff, refuse the substitute."""
+        return self._step(pk, services.medicine_substitute_refuse, NoteSerializer)
+
+    @extend_schema(request=PurchasedSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def purchased(self, request, pk=None):
+        """Bought, with cost and receipt; a door delivery is made. Refused with code
+        `substitute_unconfirmed` while a substitute waits."""
+        return self._step(pk, services.medicine_request_purchased, PurchasedSerializer)
+
+    @extend_schema(request=None, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def delivered(self, request, pk=None):
+        """The medicine reached the door."""
+        return self._step(pk, services.medicine_request_delivered)
+
+    @extend_schema(request=NoteSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Staff: close a delivered request; refused with code `card_not_returned` while a
+        card or booklet is not back with the resident."""
+        return self._step(pk, services.medicine_request_close, NoteSerializer)
+
+    @extend_schema(request=NoteSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def unavailable(self, request, pk=None):
+        """The medicine cannot be had."""
+        return self._step(pk, services.medicine_request_unavailable, NoteSerializer)
+
+    @extend_schema(request=NoteSerializer, responses=MedicineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """The resident or staff call it off before anything is bought."""
+        return self._step(pk, services.medicine_request_cancel, NoteSerializer)
+
+
+# Custody
+
+
+class CustodyEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustodyEvent
+        fields = [
+            "id",
+            "request",
+            "item",
+            "from_holder",
+            "to_holder",
+            "from_volunteer",
+            "to_volunteer",
+            "logged_by",
+            "at",
+        ]
+        read_only_fields = fields
+
+
+class CustodyInputSerializer(serializers.Serializer):
+    request = ScopedId(
+        scope=selectors.medicine_requests_visible_to,
+        help_text=gettext_lazy("The medicine request the card or booklet travels for."),
+    )
+    item = serializers.ChoiceField(choices=CustodyItem.choices)
+    to_holder = serializers.ChoiceField(choices=Holder.choices)
+
+
+class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CustodyEventSerializer
+
+    def get_queryset(self):
+        return selectors.custody_visible_to(self.request.user).order_by("at", "pk")
+
+    @extend_schema(request=CustodyInputSerializer, responses={201: CustodyEventSerializer})
+    def create(self, request):
+        """Log a card or booklet changing hands: to the volunteer, the hospital, or home."""
+        data = CustodyInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        event = services.custody_log(by=request.user, **data.validated_data)
+        return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED)
+
+
+# Medical transport
+
+
+class TransportSerializer(serializers.ModelSerializer):
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+
+    class Meta:
+        model = MedicalTransport
+        fields = [
+            "id",
+            "resident",
+            "resident_name",
+            "kind",
+            "hospital",
+            "appointment_at",
+            "recurrence",
+            "escort",
+            "vehicle",
+            "status",
+            "code",
+            "done_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TransportInputSerializer(serializers.Serializer):
+    resident = ScopedId(scope=residents_visible_to)
+    kind = serializers.ChoiceField(choices=TransportKind.choices)
+    hospital = serializers.CharField(max_length=100)
+    appointment_at = serializers.DateTimeField()
+    recurrence = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    escort = ScopedId(scope=volunteers_managed_by, required=False, allow_null=True)
+    vehicle = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class TransportConfirmSerializer(NoteSerializer):
+    escort = ScopedId(scope=volunteers_managed_by, required=False, allow_null=True)
+    vehicle = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class TransportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = TransportSerializer
+
+    def get_queryset(self):
+        return selectors.transports_visible_to(self.request.user).order_by("appointment_at", "pk")
+
+    def _step(self, pk, service, serializer_class):
+        transport = get_object_or_404(self.get_queryset(), pk=pk)
+        data = serializer_class(data=self.request.data, context={"request": self.request})
+        data.is_valid(raise_exception=True)
+        transport = service(transport=transport, by=self.request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=transport.pk)).data)
+
+    @extend_schema(request=TransportInputSerializer, responses={201: TransportSerializer})
+    def create(self, request):
+        """Book a trip to a hospital for a resident (staff); it gets an exit pass code."""
+        data = TransportInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        if not user_is_staff_member(request.user):
+            raise exceptions.PermissionDenied(_("Only the committee's staff may book a transport."))
+        transport = transports.transport_request(by=request.user, **data.validated_data)
+        fresh = self.get_queryset().get(pk=transport.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransportConfirmSerializer, responses=TransportSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Staff confirm the trip, optionally naming the escort and the vehicle."""
+        return self._step(pk, transports.transport_confirm, TransportConfirmSerializer)
+
+    @extend_schema(request=NoteSerializer, responses=TransportSerializer)
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """The resident is back home."""
+        return self._step(pk, transports.transport_done, NoteSerializer)
+
+    @extend_schema(request=NoteSerializer, responses=TransportSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Call the trip off."""
+        return self._step(pk, transports.transport_cancel, NoteSerializer)
+
+
+# Vulnerable register
+
+
+class RegisterEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="resident.pk")
+    name = serializers.CharField(source="resident.name")
+    household = serializers.CharField(source="resident.household")
+    needs = serializers.ListField(child=serializers.CharField(), source="resident.need_codes")
+    last_contact = serializers.DateTimeField(allow_null=True)
+    no_contact_48h = serializers.BooleanField()
+
+
+class VulnerableResidentViewSet(viewsets.ViewSet):
+    """Every vulnerable resident of your compounds with their last contact; staff only."""
+
+    serializer_class = RegisterEntrySerializer
+    pagination_class = None
+
+    @extend_schema(responses=RegisterEntrySerializer(many=True))
+    def list(self, request):
+        if not user_is_staff_member(request.user):
+            raise exceptions.PermissionDenied(_("Only the committee's staff may do this."))
+        entries = selectors.vulnerable_register(request.user)
+        return Response(RegisterEntrySerializer(entries, many=True).data)

@@ -1,0 +1,1 @@
+"""Writes of medical errands, one module per use case."""

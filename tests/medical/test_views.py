@@ -1,0 +1,259 @@
+"""The medicine pages: a resident files on a phone, staff triage and assign, the volunteer
+logs the card, buys and delivers. Another committee, volunteer or household gets a 404."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from deliveries.models import Delivery, DeliveryKind
+from medical.models import CustodyEvent, MedicineRequest, MedicineStatus
+from medical.services import medicine
+from medical.services.medicine import custody_log
+from tests.factories import HouseholdFactory, ResidentFactory
+
+S = MedicineStatus
+
+
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def message_texts(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def step_url(row, name: str) -> str:
+    return reverse("medical:step", args=[row.pk, name])
+
+
+FORM = {
+    "hospital": "瑞金医院",
+    "urgency": "red",
+    "medicine_1": "硝苯地平控释片",
+    "strength_1": "30mg",
+    "quantity_1": "2",
+    "medicine_2": "",
+    "medicine_3": "",
+}
+
+
+class TestResident:
+    def test_a_resident_files_a_request_on_the_page(self, client, resident, resident_user):
+        response = logged_in(client, resident_user).post(
+            reverse("medical:home"), {**FORM, "resident": resident.pk}
+        )
+        row = MedicineRequest.objects.get()
+        assert response.url == reverse("medical:detail", args=[row.pk])
+        assert (row.status, row.urgency, row.created_by) == (S.SUBMITTED, "red", resident_user)
+        page = client.get(reverse("medical:home")).content.decode()
+        assert "硝苯地平控释片" in page and "Submitted" in page
+
+    def test_it_shows_why_a_form_is_refused(self, client, resident, resident_user):
+        response = logged_in(client, resident_user).post(
+            reverse("medical:home"), {**FORM, "resident": resident.pk, "hospital": ""}
+        )
+        assert response.status_code == 200
+        assert not MedicineRequest.objects.exists()
+
+    def test_someone_without_a_household_gets_a_404(self, client, staff):
+        assert logged_in(client, staff).get(reverse("medical:home")).status_code == 404
+
+    def test_the_resident_confirms_a_substitute(self, client, purchasing, runner, resident_user):
+        medicine.medicine_substitute_propose(
+            request=purchasing, item=purchasing.items.first(), substitute="B", by=runner.user
+        )
+        page = logged_in(client, resident_user).get(reverse("medical:home")).content.decode()
+        assert "Accept the substitute" in page
+        response = client.post(step_url(purchasing, "confirm-substitute"))
+        assert message_texts(response) == ["The substitute is confirmed."]
+        purchasing.refresh_from_db()
+        assert (purchasing.status, purchasing.substitute_confirmed) == (S.PURCHASING, True)
+
+    @pytest.mark.parametrize("who", ["other_staff", "other_runner", "neighbour"])
+    def test_outsiders_get_a_404_on_the_detail_and_the_steps(self, client, assigned, request, who):
+        user = request.getfixturevalue(who)
+        logged_in(client, getattr(user, "user", user))
+        assert client.get(reverse("medical:detail", args=[assigned.pk])).status_code == 404
+        assert client.post(step_url(assigned, "purchasing")).status_code == 404
+        assigned.refresh_from_db()
+        assert assigned.status == S.ASSIGNED
+
+
+class TestStaff:
+    def test_staff_triage_and_assign_from_the_list(self, client, submitted, staff, runner):
+        logged_in(client, staff)
+        page = client.get(reverse("medical:staff")).content.decode()
+        assert "硝苯地平控释片" in page
+        client.post(step_url(submitted, "triage"))
+        response = client.post(step_url(submitted, "assign"), {"volunteer": runner.pk})
+        assert message_texts(response)[-1] == "The request is assigned."
+        submitted.refresh_from_db()
+        assert (submitted.status, submitted.volunteer) == (S.ASSIGNED, runner)
+
+    def test_staff_file_a_request_for_a_resident_who_called(self, client, staff, resident):
+        response = logged_in(client, staff).post(
+            reverse("medical:staff"), {**FORM, "resident": resident.pk}
+        )
+        assert response.status_code == 302
+        assert MedicineRequest.objects.get().created_by == staff
+
+    def test_staff_give_a_run_to_one_volunteer(self, client, file_request, staff, runner):
+        rows = [medicine.medicine_request_triage(request=file_request(), by=staff) for _ in "ab"]
+        logged_in(client, staff)
+        page = client.get(reverse("medical:staff")).content.decode()
+        assert "Runs by hospital" in page
+        client.post(
+            reverse("medical:staff-run"),
+            {"requests": [row.pk for row in rows], "volunteer": runner.pk},
+        )
+        assert set(MedicineRequest.objects.values_list("status", "volunteer")) == {
+            (S.ASSIGNED, runner.pk)
+        }
+
+    def test_the_staff_page_shows_a_card_held_too_long(self, client, assigned, staff, runner):
+        import datetime
+
+        from django.utils import timezone
+
+        custody_log(
+            request=assigned,
+            item="card",
+            to_holder="volunteer",
+            by=runner.user,
+            at=timezone.now() - datetime.timedelta(hours=50),
+        )
+        page = logged_in(client, staff).get(reverse("medical:staff")).content.decode()
+        assert "Cards held by a volunteer for more than 48 h" in page
+        assert 'data-box="custody-overdue"' in page
+
+    def test_a_refused_close_is_said_on_the_page(self, client, delivered, staff, runner):
+        custody_log(request=delivered, item="card", to_holder="volunteer", by=runner.user)
+        response = logged_in(client, staff).post(step_url(delivered, "close"))
+        assert message_texts(response) == [
+            "A card or booklet is not back with the resident yet: Insurance card."
+        ]
+
+    def test_other_staff_see_nothing_and_others_get_a_404(
+        self, client, submitted, other_staff, resident_user, runner
+    ):
+        page = logged_in(client, other_staff).get(reverse("medical:staff")).content.decode()
+        assert "硝苯地平控释片" not in page
+        for user in (resident_user, runner.user):
+            assert logged_in(client, user).get(reverse("medical:staff")).status_code == 404
+
+    def test_the_staff_page_takes_a_fixed_number_of_queries(
+        self, client, file_request, staff, building
+    ):
+        logged_in(client, staff)
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("medical:staff")).status_code == 200
+            return len(queries)
+
+        medicine.medicine_request_triage(request=file_request(), by=staff)
+        small = count()
+        for index in range(4):
+            other = ResidentFactory(household=HouseholdFactory(building=building))
+            row = file_request(for_resident=other, hospital=f"医院{index}", by=staff)
+            medicine.medicine_request_triage(request=row, by=staff)
+        assert count() == small
+
+
+class TestVolunteer:
+    def test_the_volunteer_logs_the_card_buys_and_delivers(self, client, assigned, runner):
+        logged_in(client, runner.user)
+        page = client.get(reverse("medical:volunteer")).content.decode()
+        assert "Card received from the resident" in page
+        client.post(step_url(assigned, "custody"), {"item": "card", "to_holder": "volunteer"})
+        page = client.get(reverse("medical:volunteer")).content.decode()
+        assert "You hold no cards." not in page
+        client.post(step_url(assigned, "purchasing"))
+        client.post(step_url(assigned, "purchased"), {"cost": "20.5", "receipt": "R9"})
+        client.post(step_url(assigned, "custody"), {"item": "card", "to_holder": "resident"})
+        response = client.post(step_url(assigned, "delivered"))
+        assert message_texts(response)[-1] == "Marked as delivered."
+        assigned.refresh_from_db()
+        assert assigned.status == S.DELIVERED
+        assert str(assigned.cost) == "20.50"
+        assert Delivery.objects.get(kind=DeliveryKind.MEDICINE).status == "delivered"
+        assert CustodyEvent.objects.count() == 2
+
+    def test_the_page_marks_a_request_whose_delivery_was_delivered(self, client, purchased, runner):
+        from django.utils import timezone
+
+        from deliveries.services.fulfilment import delivery_complete
+
+        delivery_complete(delivery=purchased.delivery, by=runner.user, tapped_at=timezone.now())
+        logged_in(client, runner.user).get(reverse("medical:volunteer"))
+        purchased.refresh_from_db()
+        assert purchased.status == S.DELIVERED
+
+    def test_the_volunteer_does_not_see_anothers_request(self, client, assigned, other_runner):
+        page = logged_in(client, other_runner.user).get(reverse("medical:volunteer"))
+        assert "硝苯地平控释片" not in page.content.decode()
+
+    def test_someone_who_is_not_a_volunteer_gets_a_404(self, client, resident_user):
+        response = logged_in(client, resident_user).get(reverse("medical:volunteer"))
+        assert response.status_code == 404
+
+    def test_the_volunteer_page_takes_a_fixed_number_of_queries(
+        self, client, file_request, staff, runner
+    ):
+        logged_in(client, runner.user)
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("medical:volunteer")).status_code == 200
+            return len(queries)
+
+        def one():
+            row = medicine.medicine_request_triage(request=file_request(), by=staff)
+            row = medicine.medicine_request_assign(request=row, volunteer=runner, by=staff)
+            custody_log(request=row, item="card", to_holder="volunteer", by=runner.user)
+
+        one()
+        small = count()
+        for _ in range(4):
+            one()
+        assert count() == small
+
+
+def test_the_resident_cancels_a_request_from_the_list(client, submitted, resident_user):
+    page = logged_in(client, resident_user).get(reverse("medical:home")).content.decode()
+    assert "Cancel the request" in page
+    client.post(step_url(submitted, "cancel"))
+    submitted.refresh_from_db()
+    assert submitted.status == S.CANCELLED
+
+
+def test_the_volunteer_marks_a_medicine_not_to_be_had(client, purchasing, runner):
+    page = logged_in(client, runner.user).get(reverse("medical:volunteer")).content.decode()
+    assert "Not to be had anywhere" in page
+    response = client.post(step_url(purchasing, "unavailable"), {"note": "缺货"})
+    assert message_texts(response) == ["Marked as unavailable."]
+    purchasing.refresh_from_db()
+    assert purchasing.status == S.UNAVAILABLE
+
+
+def test_an_unknown_step_is_a_404(client, submitted, staff):
+    assert logged_in(client, staff).post(step_url(submitted, "teleport")).status_code == 404
+
+
+def test_every_page_renders_in_chinese(client, settings, delivered, staff, runner, resident_user):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    pages = [
+        (resident_user, reverse("medical:home")),
+        (resident_user, reverse("medical:detail", args=[delivered.pk])),
+        (staff, reverse("medical:staff")),
+        (staff, reverse("medical:staff-transports")),
+        (staff, reverse("medical:staff-vulnerable")),
+        (runner.user, reverse("medical:volunteer")),
+    ]
+    for user, url in pages:
+        response = logged_in(client, user).get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="zh-hans">' in response.content.decode()

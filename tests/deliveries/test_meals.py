@@ -41,6 +41,12 @@ def aged(years: int, **kwargs):
     return ResidentFactory(birth_date=born, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """The pages in English, as the language button would leave them; zh is the default."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.fixture
 def elder(household):
     """85, disabled: qualifies on age with reduced mobility."""

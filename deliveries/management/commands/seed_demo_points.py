@@ -3,10 +3,13 @@ import io
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from core.jobs import subject_of
 from core.models import Job
 from deliveries.demo import demo_points_seed, round_plan_of
+from deliveries.services.assignment import deliveries_assign
+from volunteers.demo import demo_volunteer_seed
 
 
 class Command(BaseCommand):
@@ -53,4 +56,13 @@ class Command(BaseCommand):
                 state = ", ".join(f"{job.kind} {job.status}" for job in jobs) or "no job yet"
                 where = "a worker" if settings.CELERY_BROKER_URL else "this process"
                 self.stdout.write(f"  not planned yet ({state}); the plan is made by {where}")
+        shift = demo_volunteer_seed()
+        if shift is not None and supply_round is not None and round_plan_of(supply_round):
+            # The plan's door deliveries go to the demo volunteer, as from the shift's start.
+            assigned = deliveries_assign(supply_round=supply_round, by=None, at=shift.start)
+            start = timezone.localtime(shift.start)
+            self.stdout.write(
+                f"  volunteer on the supply shift from {start:%m-%d %H:%M}: "
+                f"{assigned['assigned']} deliveries assigned now"
+            )
         self.stdout.write(self.style.SUCCESS("Demo points ready."))

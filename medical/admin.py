@@ -13,25 +13,8 @@ from medical.models import (
     MedicineRequest,
     TransportEvent,
 )
-from residents.admin import ReadOnlyForStaff, is_staff_member
+from residents.admin import ReadOnlyForStaff, ReadOnlyInline
 from residents.selectors import compounds_staffed_by
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return is_staff_member(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ItemInline(ReadOnlyInline):

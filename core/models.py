@@ -4,27 +4,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def actor_field(verbose_name) -> models.ForeignKey:
+    """Who did something to a row (optional, never deleted with them): one shape everywhere."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class Tracked(models.Model):
     """Who made a row and when, and who changed it last and when."""
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = actor_field(_("created by"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    updated_by = actor_field(_("updated by"))
 
     class Meta:
         abstract = True
@@ -33,14 +31,7 @@ class Tracked(models.Model):
 class Event(models.Model):
     """One recorded change of a row's state: who did it, when, and an optional note."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = actor_field(_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -76,14 +67,7 @@ class Job(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = actor_field(_("started by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

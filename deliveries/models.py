@@ -1,11 +1,10 @@
 """The last hundred metres: collection points, the plan of a round, pickup slots, deliveries."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Event, Tracked
+from core.models import Event, Tracked, actor_field
 from residents.models import Building, ClosureChange, Compound, Household
 from supplies.models import Order, SupplyRound
 from volunteers.models import Volunteer
@@ -213,14 +212,7 @@ class OrderPlan(models.Model):
     )
     times_told = models.PositiveSmallIntegerField(_("times told"), default=0)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
-    handed_over_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handed over by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    handed_over_by = actor_field(_("handed over by"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -295,14 +287,7 @@ class Delivery(Tracked):
         related_name="deliveries",
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    assigned_by = actor_field(_("assigned by"))
     done_at = models.DateTimeField(
         _("done at"),
         null=True,
@@ -415,14 +400,7 @@ class MealEnrolment(Tracked):
     )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = actor_field(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 

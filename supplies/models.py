@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Event, Tracked
+from core.models import Event, Tracked, actor_field
 from residents.models import Committee, Compound, Household, Street
 
 
@@ -19,14 +19,7 @@ class Supplier(Tracked):
     name = models.CharField(_("name"), max_length=100)
     licence_number = models.CharField(_("licence number"), max_length=50)
     licence_checked_at = models.DateTimeField(_("licence checked at"), null=True, blank=True)
-    licence_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("licence checked by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    licence_checked_by = actor_field(_("licence checked by"))
     contact_name = models.CharField(_("contact"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
 
@@ -239,14 +232,7 @@ class Order(Tracked):
     )
     payment_method = models.CharField(_("payment method"), max_length=40, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=80, blank=True)
-    payment_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("payment recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    payment_recorded_by = actor_field(_("payment recorded by"))
     payment_recorded_at = models.DateTimeField(_("payment recorded at"), null=True, blank=True)
 
     class Meta:

@@ -167,6 +167,12 @@ def transports_staffed_by(user: AnyUser) -> QuerySet[MedicalTransport]:
     ).select_related("resident__household__building__compound", "escort")
 
 
+def transports_upcoming(transports: QuerySet[MedicalTransport]) -> QuerySet[MedicalTransport]:
+    """Trips not done nor cancelled, the soonest appointment first."""
+    finished = [TransportStatus.DONE, TransportStatus.CANCELLED]
+    return transports.exclude(status__in=finished).order_by("appointment_at", "pk")
+
+
 # Vulnerable register ----------------------------------------------------------------------
 
 NO_CONTACT_AFTER = datetime.timedelta(hours=48)

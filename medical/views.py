@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
-from deliveries.models import DeliveryStatus
 from medical import selectors
 from medical.forms import (
     CheckInForm,
@@ -24,7 +23,7 @@ from medical.forms import (
     TransportForm,
     TripRequestForm,
 )
-from medical.models import FINISHED_STATUSES, Holder, MedicineStatus, TransportStatus
+from medical.models import FINISHED_STATUSES, Holder
 from medical.services import medicine as services
 from medical.services import register, transports
 from residents.models import Resident
@@ -60,10 +59,11 @@ def medicine_home(request: HttpRequest) -> HttpResponse:
         "form": form,
         "trip_form": trip_form,
         "requests": selectors.by_urgency(selectors.medicine_requests_of_household(request.user)),
-        "transports": selectors.transports_visible_to(request.user)
-        .filter(resident__household__account=request.user)
-        .exclude(status__in=[TransportStatus.DONE, TransportStatus.CANCELLED])
-        .order_by("appointment_at", "pk"),
+        "transports": selectors.transports_upcoming(
+            selectors.transports_visible_to(request.user).filter(
+                resident__household__account=request.user
+            )
+        ),
     }
     return render(request, "medical/home.html", context)
 
@@ -110,10 +110,18 @@ def _custody(row, post, by):
     return services.custody_log(request=row, by=by, **form.cleaned_data)
 
 
-def _assign(row, post, by):
-    volunteer = volunteers_managed_by(by).filter(pk=post.get("volunteer") or 0).first()
+def _managed_volunteer(by, value: str):
+    """The chosen volunteer, if `by` manages them; a missing or non-numeric id is refused."""
+    volunteer = None
+    if value.isdigit():
+        volunteer = volunteers_managed_by(by).filter(pk=int(value)).first()
     if volunteer is None:
         raise ApplicationError(_("Choose an approved volunteer of the committee."))
+    return volunteer
+
+
+def _assign(row, post, by):
+    volunteer = _managed_volunteer(by, post.get("volunteer", ""))
     return services.medicine_request_assign(request=row, volunteer=volunteer, by=by)
 
 
@@ -236,11 +244,9 @@ def staff_run(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     chosen = [value for value in request.POST.getlist("requests") if value.isdigit()]
     rows = list(selectors.medicine_requests_staffed_by(request.user).filter(pk__in=chosen))
-    volunteer = volunteers_managed_by(request.user).filter(pk=request.POST.get("volunteer") or 0)
     try:
-        if not volunteer.exists():
-            raise ApplicationError(_("Choose an approved volunteer of the committee."))
-        services.medicine_run_assign(requests=rows, volunteer=volunteer.get(), by=request.user)
+        volunteer = _managed_volunteer(request.user, request.POST.get("volunteer", ""))
+        services.medicine_run_assign(requests=rows, volunteer=volunteer, by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -256,11 +262,7 @@ def volunteer_medicine(request: HttpRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
-    # A medicine delivery marked delivered from the deliveries list marks its request too.
-    for row in selectors.medicine_requests_assigned_to(volunteer).filter(
-        status=MedicineStatus.PURCHASED, delivery__status=DeliveryStatus.DELIVERED
-    ):
-        services.medicine_sync_delivered(request=row, by=request.user)
+    services.medicine_sync_delivered_of(volunteer=volunteer, by=request.user)
     context = {
         "volunteer": volunteer,
         "requests": selectors.by_urgency(
@@ -300,9 +302,7 @@ def staff_transports(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The transport is booked."))
             return redirect("medical:transport-pass", pk=transport.pk)
     context = {
-        "transports": selectors.transports_staffed_by(request.user)
-        .exclude(status__in=[TransportStatus.DONE, TransportStatus.CANCELLED])
-        .order_by("appointment_at", "pk"),
+        "transports": selectors.transports_upcoming(selectors.transports_staffed_by(request.user)),
         "form": form,
     }
     return render(request, "medical/staff_transports.html", context)

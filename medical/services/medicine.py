@@ -34,9 +34,9 @@ from medical.models import (
     MedicineStatus,
     Urgency,
 )
+from medical.services.access import check_volunteer_for, staffs_resident
 from residents.models import Resident
-from residents.selectors import compounds_staffed_by
-from volunteers.models import Volunteer, VolunteerStatus
+from volunteers.models import Volunteer
 
 S = MedicineStatus
 
@@ -45,8 +45,7 @@ S = MedicineStatus
 
 
 def is_staff_of(request: MedicineRequest, user: User) -> bool:
-    compound_id = request.resident.household.building.compound_id
-    return compounds_staffed_by(user).filter(pk=compound_id).exists()
+    return staffs_resident(user, request.resident)
 
 
 def is_assigned_volunteer(request: MedicineRequest, user: User) -> bool:
@@ -173,15 +172,6 @@ def medicine_request_triage(
     )
 
 
-def _check_volunteer(request: MedicineRequest, volunteer: Volunteer) -> None:
-    committee_id = request.resident.household.building.compound.committee_id
-    if volunteer.status != VolunteerStatus.APPROVED or volunteer.committee_id != committee_id:
-        raise ApplicationError(
-            _("Choose an approved volunteer of the committee."),
-            extra={"code": "volunteer_not_eligible"},
-        )
-
-
 @transaction.atomic
 def medicine_request_assign(
     *, request: MedicineRequest, volunteer: Volunteer, by: User
@@ -189,7 +179,7 @@ def medicine_request_assign(
     """Staff give a triaged (or assigned) request to an approved volunteer of the committee."""
     request = _fresh(request)
     _require_staff(request, by)
-    _check_volunteer(request, volunteer)
+    check_volunteer_for(request.resident, volunteer)
     return _move(
         request,
         from_statuses=OPEN_FOR_RUNS,
@@ -372,6 +362,14 @@ def medicine_sync_delivered(*, request: MedicineRequest, by: User) -> MedicineRe
     ):
         return medicine_request_delivered(request=request, by=by)
     return request
+
+
+def medicine_sync_delivered_of(*, volunteer: Volunteer, by: User) -> None:
+    """A medicine delivery marked delivered from the deliveries list marks its request too."""
+    for request in MedicineRequest.objects.filter(
+        volunteer=volunteer, status=S.PURCHASED, delivery__status=DeliveryStatus.DELIVERED
+    ).select_related("delivery"):
+        medicine_sync_delivered(request=request, by=by)
 
 
 def custody_holders(request: MedicineRequest) -> dict[str, CustodyEvent]:

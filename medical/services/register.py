@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from medical.models import CheckIn, CheckInKind
+from medical.services.access import require_staff_of
 from residents.models import Resident
-from residents.selectors import compounds_staffed_by
 
 
 @transaction.atomic
@@ -27,11 +27,7 @@ def check_in_log(
     """Staff record that they called or visited a resident; it counts as contact."""
     if kind not in CheckInKind.values:
         raise ApplicationError(_("Say whether you called or visited."), extra={"code": "invalid"})
-    compound_id = resident.household.building.compound_id
-    if not compounds_staffed_by(by).filter(pk=compound_id).exists():
-        raise ApplicationError(
-            _("Only the committee's staff may do this."), extra={"code": "not_allowed"}
-        )
+    require_staff_of(resident, by)
     at = at or timezone.now()
     if at > timezone.now() + datetime.timedelta(minutes=5):
         raise ApplicationError(_("A contact cannot be in the future."), extra={"code": "invalid"})

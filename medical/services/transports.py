@@ -5,7 +5,6 @@ the gate checks."""
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -14,41 +13,20 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from medical.models import MedicalTransport, TransportEvent, TransportKind, TransportStatus
+from medical.services.access import check_volunteer_for, require_staff_of, staffs_resident
 from residents.models import Resident
-from residents.selectors import compounds_staffed_by
-from volunteers.models import Volunteer, VolunteerStatus
-
-# No 0/O, 1/I/L: a code read out at the gate must not be misheard (as supplies' pickup codes).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
+from supplies.services.orders import new_pickup_code
+from volunteers.models import Volunteer
 
 T = TransportStatus
 
 
 def _new_code() -> str:
+    # The same readable alphabet as supplies' pickup codes, read out at the gate.
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = new_pickup_code()
         if not MedicalTransport.objects.filter(code=code).exists():
             return code
-
-
-def _require_staff(transport: MedicalTransport, by: User) -> None:
-    compound_id = transport.resident.household.building.compound_id
-    if not compounds_staffed_by(by).filter(pk=compound_id).exists():
-        raise ApplicationError(
-            _("Only the committee's staff may do this."), extra={"code": "not_allowed"}
-        )
-
-
-def _check_escort(resident: Resident, escort: Volunteer | None) -> None:
-    if escort is None:
-        return
-    committee_id = resident.household.building.compound.committee_id
-    if escort.status != VolunteerStatus.APPROVED or escort.committee_id != committee_id:
-        raise ApplicationError(
-            _("Choose an approved volunteer of the committee."),
-            extra={"code": "volunteer_not_eligible"},
-        )
 
 
 @transaction.atomic
@@ -66,8 +44,7 @@ def transport_request(
     """Book a trip to a hospital for a resident, by staff or by the resident's own household
     (who cannot choose an escort or a vehicle); it gets an exit pass code at once."""
     by_household = resident.household.account_id == by.pk
-    compound_id = resident.household.building.compound_id
-    if not by_household and not compounds_staffed_by(by).filter(pk=compound_id).exists():
+    if not by_household and not staffs_resident(by, resident):
         raise ApplicationError(
             _("You cannot book a trip for this resident."), extra={"code": "not_allowed"}
         )
@@ -80,7 +57,8 @@ def transport_request(
         raise ApplicationError(_("Choose the kind of trip."), extra={"code": "invalid"})
     if not hospital.strip():
         raise ApplicationError(_("Say which hospital to go to."), extra={"code": "required"})
-    _check_escort(resident, escort)
+    if escort is not None:
+        check_volunteer_for(resident, escort)
     transport = MedicalTransport.objects.create(
         resident=resident,
         kind=kind,
@@ -101,7 +79,7 @@ def _move(transport, *, from_statuses, to_status, by, note="", **fields) -> Medi
     transport = MedicalTransport.objects.select_related(
         "resident__household__building__compound", "escort"
     ).get(pk=transport.pk)
-    _require_staff(transport, by)
+    require_staff_of(transport.resident, by)
     before = transport.status
     moved = MedicalTransport.objects.filter(pk=transport.pk, status__in=list(from_statuses)).update(
         status=to_status, updated_by=by, updated_at=timezone.now(), **fields
@@ -131,7 +109,7 @@ def transport_confirm(
     """Staff confirm the trip with the hospital, naming an escort and a vehicle if known."""
     fields = {}
     if escort is not None:
-        _check_escort(transport.resident, escort)
+        check_volunteer_for(transport.resident, escort)
         fields["escort"] = escort
     if vehicle.strip():
         fields["vehicle"] = vehicle.strip()[:60]

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Event, Tracked
+from core.models import Event, Tracked, actor_field
 from residents.models import Committee, Compound, Household, phone_validator
 
 
@@ -109,14 +109,7 @@ class Volunteer(Tracked):
         default=VolunteerStatus.PENDING,
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = actor_field(_("decided by"))
     rejection_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
     # The latest negative test, kept here so that eligibility is one comparison.
     test_kind = models.CharField(_("test"), max_length=10, choices=TestKind.choices, blank=True)
@@ -159,14 +152,7 @@ class TestRecord(models.Model):
     kind = models.CharField(_("test"), max_length=10, choices=TestKind.choices)
     taken_at = models.DateTimeField(_("taken at"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    recorded_by = actor_field(_("recorded by"))
 
     class Meta:
         verbose_name = _("test record")
@@ -189,14 +175,7 @@ class Shift(Tracked):
     taken = models.PositiveSmallIntegerField(_("people signed up"), default=0)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("cancelled by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    cancelled_by = actor_field(_("cancelled by"))
 
     class Meta:
         verbose_name = _("shift")
@@ -237,23 +216,9 @@ class ShiftSignup(models.Model):
         _("status"), max_length=12, choices=SignupStatus.choices, default=SignupStatus.SIGNED_UP
     )
     signed_up_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
-    signed_up_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed up by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    signed_up_by = actor_field(_("signed up by"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("cancelled by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    cancelled_by = actor_field(_("cancelled by"))
     cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
     relay = models.ForeignKey(
         "Relay",

@@ -359,6 +359,11 @@ class Replan(models.Model):
         return f"{self.building} · {self.change}"
 
 
+# The meals rule's care levels (see deliveries.services.meals): reduced mobility, and enough alone.
+REDUCED_MOBILITY_CARE_LEVEL = 3
+CARE_LEVEL_ON_ITS_OWN = 5
+
+
 class MealBasis(models.TextChoices):
     AGED_80_REDUCED_MOBILITY = "aged_80_reduced_mobility", _("80 and over with reduced mobility")
     CARE_LEVEL = "care_level", _("Care level 5 or more")

@@ -18,12 +18,15 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Concat, Length
+from django.utils import timezone
 
 from core.jobs import subject_of
 from core.models import Job
 from deliveries.assignment import floor_of
 from deliveries.models import (
     DELIVERED_FULFILMENTS,
+    OPEN_MEAL_STATUSES,
+    REDUCED_MOBILITY_CARE_LEVEL,
     CollectionPoint,
     CompoundPolicy,
     Delivery,
@@ -38,7 +41,8 @@ from deliveries.models import (
     Unplaced,
 )
 from deliveries.slots import PickupUnit, walking_order
-from residents.selectors import compounds_staffed_by
+from residents.models import Resident
+from residents.selectors import compounds_staffed_by, residents_vulnerable
 from supplies.models import OrderStatus, RoundStatus, SupplyRound
 from supplies.selectors import rounds_managed_by
 
@@ -476,3 +480,25 @@ def meal_deliveries_of_day(user: AnyUser, day) -> QuerySet[Delivery]:
         key__endswith=f":{day.isoformat()}",
         household__building__compound__in=compounds_staffed_by(user).values("pk"),
     ).select_related("household__building__compound", "volunteer")
+
+
+def meal_candidates_for(user: AnyUser) -> QuerySet[Resident]:
+    """The committee's elderly or vulnerable residents without an open enrolment."""
+    today = timezone.localdate()
+    try:
+        eighty = today.replace(year=today.year - 80)
+    except ValueError:  # 29 February, and 80 years ago was not a leap year
+        eighty = today.replace(year=today.year - 80, day=28)
+    residents = Resident.objects.filter(
+        household__building__compound__in=compounds_staffed_by(user).values("pk")
+    ).select_related("household__building__compound")
+    elderly = (
+        Q(birth_date__lte=eighty)
+        | Q(care_level__gte=REDUCED_MOBILITY_CARE_LEVEL)
+        | Q(pk__in=residents_vulnerable(residents).values("pk"))
+    )
+    return (
+        residents.filter(elderly)
+        .exclude(meal_enrolments__status__in=OPEN_MEAL_STATUSES)
+        .order_by("household__building__label", "household__unit", "household__room", "pk")
+    )

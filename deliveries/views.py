@@ -11,7 +11,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,6 @@ from deliveries import selectors
 from deliveries.exports import manifest_export
 from deliveries.forms import MealEnrolForm, PlanForm
 from deliveries.models import (
-    OPEN_MEAL_STATUSES,
     DeliveryFailure,
     MealBasis,
     MealStatus,
@@ -42,8 +40,7 @@ from deliveries.services.fulfilment import (
 from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from residents.admin import file_response
-from residents.models import Resident
-from residents.selectors import compounds_staffed_by, residents_vulnerable, user_is_staff_member
+from residents.selectors import user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
 from volunteers.models import Volunteer, VolunteerStatus
@@ -280,11 +277,13 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     failed = selectors.failed_deliveries_of_round(supply_round)
     if request.method == "POST":
-        delivery = get_object_or_404(failed, pk=request.POST.get("delivery"))
+        # A tampered form's non-numeric id is a 404, not a 500.
+        delivery_id, volunteer_id = request.POST.get("delivery", ""), request.POST.get("volunteer")
+        delivery = get_object_or_404(failed, pk=delivery_id if delivery_id.isdigit() else None)
         try:
-            if request.POST.get("volunteer"):
+            if volunteer_id:
                 volunteer = get_object_or_404(
-                    Volunteer.objects.all(), pk=request.POST.get("volunteer")
+                    Volunteer.objects.all(), pk=volunteer_id if volunteer_id.isdigit() else None
                 )
                 delivery_reassign(delivery=delivery, volunteer=volunteer, by=request.user)
             delivery_retry(delivery=delivery, by=request.user)
@@ -304,28 +303,12 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
 # --- meals for the elderly ----------------------------------------------------------------
 
 
-def _meal_candidates(request: HttpRequest):
-    """The committee's elderly or vulnerable residents without an open enrolment."""
-    eighty = timezone.localdate().replace(year=timezone.localdate().year - 80)
-    residents = Resident.objects.filter(
-        household__building__compound__in=compounds_staffed_by(request.user).values("pk")
-    ).select_related("household__building__compound")
-    elderly = (
-        Q(birth_date__lte=eighty)
-        | Q(care_level__gte=3)
-        | Q(pk__in=residents_vulnerable(residents).values("pk"))
-    )
-    return (
-        residents.filter(elderly)
-        .exclude(meal_enrolments__status__in=OPEN_MEAL_STATUSES)
-        .order_by("household__building__label", "household__unit", "household__room", "pk")
-    )
-
-
 @login_required
 def meals_page(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    form = MealEnrolForm(request.POST or None, residents=_meal_candidates(request))
+    form = MealEnrolForm(
+        request.POST or None, residents=selectors.meal_candidates_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             meals.meal_enrol(
@@ -354,17 +337,12 @@ def meals_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _staff_only(request)
-    if action not in ("approve", "reject", "end"):
+    decide = {"approve": meals.meal_approve, "reject": meals.meal_reject, "end": meals.meal_end}
+    if action not in decide:
         raise Http404
     enrolment = get_object_or_404(selectors.meal_enrolments_visible_to(request.user), pk=pk)
-    reason = request.POST.get("reason", "")
     try:
-        if action == "approve":
-            meals.meal_approve(enrolment=enrolment, reason=reason, by=request.user)
-        elif action == "reject":
-            meals.meal_reject(enrolment=enrolment, reason=reason, by=request.user)
-        else:
-            meals.meal_end(enrolment=enrolment, reason=reason, by=request.user)
+        decide[action](enrolment=enrolment, reason=request.POST.get("reason", ""), by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -47,6 +47,35 @@ def volunteers_on_shift(
     )
 
 
+def volunteers_on_shift_by_compound(
+    *,
+    compound_ids: list[int],
+    workgroup: str,
+    start: datetime.datetime,
+    end: datetime.datetime,
+) -> dict[int, list[Volunteer]]:
+    """`volunteers_on_shift` for many compounds in one query: compound id → volunteers, each
+    once, by pk; a compound with nobody on shift is left out."""
+    signups = (
+        ShiftSignup.objects.filter(
+            status=SignupStatus.SIGNED_UP,
+            volunteer__status=VolunteerStatus.APPROVED,
+            shift__compound__in=compound_ids,
+            shift__workgroup=workgroup,
+            shift__cancelled_at=None,
+            shift__start__lt=end,
+            shift__end__gt=start,
+        )
+        .select_related("volunteer", "shift")
+        .order_by("volunteer_id", "pk")
+    )
+    found: dict[int, dict[int, Volunteer]] = {}
+    for signup in signups:
+        named = found.setdefault(signup.shift.compound_id, {})
+        named.setdefault(signup.volunteer_id, signup.volunteer)
+    return {compound_id: list(named.values()) for compound_id, named in found.items()}
+
+
 def volunteers_visible_to(user: AnyUser) -> QuerySet[Volunteer]:
     """Superusers see every volunteer; staff their committees'; a volunteer only themselves."""
     if not user.is_authenticated:

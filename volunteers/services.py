@@ -111,6 +111,16 @@ def _locked_volunteer(volunteer: Volunteer) -> Volunteer:
     return Volunteer.objects.select_for_update().get(pk=volunteer.pk)
 
 
+def _decide(volunteer: Volunteer, *, status: str, by: User, also: tuple[str, ...] = ()) -> None:
+    volunteer.status = status
+    volunteer.decided_at = timezone.now()
+    volunteer.decided_by = by
+    volunteer.updated_by = by
+    volunteer.save(
+        update_fields=["status", "decided_at", "decided_by", *also, "updated_by", "updated_at"]
+    )
+
+
 @transaction.atomic
 def volunteer_approve(*, volunteer: Volunteer, by: User) -> Volunteer:
     """Approve a waiting volunteer: they become the committee's volunteer and may sign up."""
@@ -120,11 +130,7 @@ def volunteer_approve(*, volunteer: Volunteer, by: User) -> Volunteer:
             _("Only a volunteer waiting for approval can be approved."),
             extra={"code": "already_decided"},
         )
-    volunteer.status = VolunteerStatus.APPROVED
-    volunteer.decided_at = timezone.now()
-    volunteer.decided_by = by
-    volunteer.updated_by = by
-    volunteer.save(update_fields=["status", "decided_at", "decided_by", "updated_by", "updated_at"])
+    _decide(volunteer, status=VolunteerStatus.APPROVED, by=by)
     membership_grant(user=volunteer.user, role=Role.VOLUNTEER, committee=volunteer.committee)
     _record(volunteer, VolunteerStatus.APPROVED, by)
     return volunteer
@@ -142,21 +148,8 @@ def volunteer_reject(*, volunteer: Volunteer, reason: str, by: User) -> Voluntee
             _("Only a volunteer waiting for approval can be rejected."),
             extra={"code": "already_decided"},
         )
-    volunteer.status = VolunteerStatus.REJECTED
-    volunteer.decided_at = timezone.now()
-    volunteer.decided_by = by
-    volunteer.updated_by = by
     volunteer.rejection_reason = reason[:300]
-    volunteer.save(
-        update_fields=[
-            "status",
-            "decided_at",
-            "decided_by",
-            "rejection_reason",
-            "updated_by",
-            "updated_at",
-        ]
-    )
+    _decide(volunteer, status=VolunteerStatus.REJECTED, by=by, also=("rejection_reason",))
     _record(volunteer, VolunteerStatus.REJECTED, by, note=reason[:300])
     return volunteer
 
@@ -371,8 +364,13 @@ def shift_cancel(*, shift: Shift, by: User, reason: str = "") -> Shift:
             _("This shift is already cancelled."), extra={"code": "shift_cancelled"}
         )
     reason = reason.strip() or _("The shift was cancelled.")
-    for signup in shift.signups.filter(status=SignupStatus.SIGNED_UP).order_by("pk"):
-        _cancel_signup_row(signup, by=by, reason=reason)
+    # One UPDATE for all its sign-ups; the shift's row lock keeps new ones out meanwhile.
+    shift.signups.filter(status=SignupStatus.SIGNED_UP).update(
+        status=SignupStatus.CANCELLED,
+        cancelled_at=timezone.now(),
+        cancelled_by=by,
+        cancel_reason=reason[:300],
+    )
     shift.cancelled_at = timezone.now()
     shift.cancelled_by = by
     shift.updated_by = by
@@ -462,10 +460,22 @@ def relay_move(
         compound=to_compound, workgroup=to_workgroup, start=start, end=end, needed=len(locked)
     )
     problems = []
+    # The relay's shift is new and skips overlap and compound checks, so a standing needs only
+    # the committee's test window: one query per committee, not three per volunteer.
+    windows = {
+        committee_id: test_valid_hours(committee_id)
+        for committee_id in {v.committee_id for v in locked}
+    }
     for volunteer in locked:
+        standing = Standing(
+            volunteer=volunteer,
+            valid_hours=windows[volunteer.committee_id],
+            compound_ids=frozenset(),
+            active=(),
+        )
         refusal = shift_refusal(
             shift=planned,
-            standing=volunteer_standing(volunteer),
+            standing=standing,
             check_overlap=False,
             check_places=False,
             check_own_compounds=False,

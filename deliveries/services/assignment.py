@@ -17,7 +17,7 @@ from deliveries.models import Delivery, DeliveryEvent, DeliveryKind, DeliverySta
 from residents.models import Compound
 from supplies.models import SupplyRound
 from volunteers.models import Workgroup
-from volunteers.selectors import volunteers_on_shift
+from volunteers.selectors import volunteers_on_shift_by_compound
 
 ASSIGN = "assign_deliveries"
 
@@ -91,18 +91,17 @@ def _assign_open(
     for delivery in open_deliveries:
         by_compound.setdefault(delivery.household.building.compound_id, []).append(delivery)
     compounds = Compound.objects.in_bulk(list(by_compound))
+    on_shift = volunteers_on_shift_by_compound(
+        compound_ids=list(by_compound),
+        workgroup=Workgroup.SUPPLY,
+        start=at,
+        end=at + datetime.timedelta(seconds=1),
+    )
     summary = {"assigned": 0, "unassigned": 0, "compounds": []}
     changed, events = [], []
     for compound_id in sorted(by_compound):
         compound, deliveries = compounds[compound_id], by_compound[compound_id]
-        volunteers = list(
-            volunteers_on_shift(
-                compound=compound,
-                workgroup=Workgroup.SUPPLY,
-                start=at,
-                end=at + datetime.timedelta(seconds=1),
-            )
-        )
+        volunteers = on_shift.get(compound_id, [])
         stops = [
             Stop(
                 id=d.pk,

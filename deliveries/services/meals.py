@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError
 from deliveries.models import (
+    CARE_LEVEL_ON_ITS_OWN,
     OPEN_MEAL_STATUSES,
+    REDUCED_MOBILITY_CARE_LEVEL,
     SERVED_MEAL_STATUSES,
     Delivery,
     DeliveryEvent,
@@ -35,8 +37,6 @@ from residents.models import Need, Resident
 
 LUNCH, DINNER = "lunch", "dinner"
 MEAL_LABELS = {LUNCH: gettext_lazy("Lunch"), DINNER: gettext_lazy("Dinner")}
-REDUCED_MOBILITY_CARE_LEVEL = 3
-CARE_LEVEL_ON_ITS_OWN = 5
 
 
 class MealRefused(ApplicationError):
@@ -133,19 +133,13 @@ def meal_enrol(
     APPLICATION files an application whatever the rules say."""
     qualifies = meal_basis_for(resident, day=starts_on)
     if basis == MealBasis.APPLICATION or qualifies is None:
-        return _create(
-            resident=resident,
-            basis=MealBasis.APPLICATION,
-            status=MealStatus.APPLIED,
-            meals=meals,
-            notes=notes,
-            starts_on=starts_on,
-            by=by,
-        )
+        basis, status = MealBasis.APPLICATION, MealStatus.APPLIED
+    else:
+        basis, status = qualifies, MealStatus.APPROVED
     return _create(
         resident=resident,
-        basis=qualifies,
-        status=MealStatus.APPROVED,
+        basis=basis,
+        status=status,
         meals=meals,
         notes=notes,
         starts_on=starts_on,

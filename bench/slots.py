@@ -1,17 +1,24 @@
-"""Time and memory of the staggered-pickup schedule (deliveries/slots.py) for every point.
+"""Time and memory of the staggered-pickup schedule (deliveries/slots.py).
 
 Run by hand; it needs no database and writes nothing:
 
     .venv/bin/python bench/slots.py
     .venv/bin/python bench/slots.py --repeat 5 --seed 3
 
-Two instances, as in issue 4: 286 buildings / about 16,000 households / 30 points, and ten
-times that (2,860 / 160,000 / 300). Buildings are scattered over a square compound (1.2 km a
-side, and sqrt(10) times that for the large one) and pick up at their nearest point; each has
-units of 10-60 households, one person per household comes down. Every point has a crowd cap of
-20 per 10-minute slot and a 10-hour window (60 slots). The wall time is the best of --repeat
-runs over all points, without tracemalloc; the peak memory is measured in a separate run under
-tracemalloc, keeping every point's schedule (the input units are built before and not counted).
+First every household at one point, as in issue 15: 16,000 households in 286 buildings, then
+160,000 in 2,860, each with the point's 10-hour window (most households do not fit: the walk
+is nearly all of the work) and with a window long enough for everyone (every unit goes through
+the search); beside each, the walking order alone, through the grid and by the scan of every
+building left at every step that it replaced (O(buildings²); the same order, checked).
+
+Then every point of two compounds, as in issue 4: 286 buildings / about 16,000 households / 30
+points, and ten times that (2,860 / 160,000 / 300). Buildings are scattered over a square
+compound (1.2 km a side, and sqrt(10) times that for the large one) and pick up at their
+nearest point; each has units of 10-60 households, one person per household comes down. Every
+point has a crowd cap of 20 per 10-minute slot and a 10-hour window (60 slots). The wall time
+is the best of --repeat runs over all points, without tracemalloc; the peak memory is measured
+in a separate run under tracemalloc, keeping every point's schedule (the input units are built
+before and not counted).
 """
 
 import argparse
@@ -26,7 +33,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deliveries.slots import PickupUnit, PointPickups, plan_pickup_slots  # noqa: E402
+from deliveries.slots import (  # noqa: E402
+    PickupUnit,
+    PointPickups,
+    plan_pickup_slots,
+    walking_order,
+)
 
 START = datetime(2022, 4, 10, 8, 0)
 SLOT = timedelta(minutes=10)
@@ -54,6 +66,71 @@ def build_points(buildings: int, households: int, points: int, seed: int) -> lis
         PointPickups(x, y, START, START + WINDOW, SLOT, CAP, point_units)
         for (x, y), point_units in zip(spots, units, strict=True)
     ]
+
+
+def scanned_walk(x: float, y: float, units: list[PickupUnit]) -> list[PickupUnit]:
+    """The walking order as it was computed before: scan every building left at every step."""
+    by_building: dict[str, list[PickupUnit]] = {}
+    for unit in units:
+        by_building.setdefault(unit.building, []).append(unit)
+    position = {label: (group[0].x, group[0].y) for label, group in by_building.items()}
+    remaining = sorted(by_building)
+    walk: list[PickupUnit] = []
+    here = (x, y)
+
+    def key(label: str) -> tuple[float, str]:
+        dx, dy = here[0] - position[label][0], here[1] - position[label][1]
+        return dx * dx + dy * dy, label
+
+    while remaining:
+        label = min(remaining, key=key)
+        remaining.remove(label)
+        walk.extend(sorted(by_building[label], key=lambda unit: unit.unit))
+        here = position[label]
+    return walk
+
+
+def timed(function, repeat: int) -> tuple[float, float, object]:
+    """Best and median wall time of `repeat` calls, and the last result."""
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - began)
+    return min(times), statistics.median(times), result
+
+
+def one_point(buildings: int, households: int, seed: int, repeat: int) -> None:
+    (point,) = build_points(buildings, households, 1, seed)
+    people = sum(unit.people for unit in point.units)
+    everyone = PointPickups(
+        point.x,
+        point.y,
+        START,
+        START + SLOT * (-(-people // CAP) + 1),
+        SLOT,
+        CAP,
+        point.units,
+    )
+    units = list(point.units)
+    grid_best, grid_median, walk = timed(lambda: walking_order(point.x, point.y, units), repeat)
+    scan_best, scan_median, scanned = timed(
+        lambda: scanned_walk(point.x, point.y, units), max(1, min(repeat, 3))
+    )
+    assert walk == scanned, "the grid's walk differs from the scan's"
+    print(f"== one point, {people} households in {buildings} buildings ({len(units)} units)")
+    for label, pickups in (("10-hour window", point), ("window for everyone", everyone)):
+        best, median, schedule = timed(lambda p=pickups: plan_pickup_slots(p), repeat)
+        print(
+            f"   {label}: {len(schedule.slots)} slots, {schedule.people_placed} placed,"
+            f" {schedule.people_unplaced} unplaced; plan_pickup_slots best"
+            f" {best * 1000:.1f} ms, median {median * 1000:.1f} ms of {repeat}"
+        )
+    print(
+        f"   walking order alone: grid {grid_best * 1000:.1f} ms (median"
+        f" {grid_median * 1000:.1f}), scanning every building {scan_best * 1000:.1f} ms"
+        f" (median {scan_median * 1000:.1f}); the same order"
+    )
 
 
 def run(label: str, buildings: int, households: int, points: int, seed: int, repeat: int) -> None:
@@ -107,6 +184,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, seed {args.seed}")
+    one_point(286, 16_000, args.seed, args.repeat)
+    one_point(2_860, 160_000, args.seed, args.repeat)
     run("compound", 286, 16_000, 30, args.seed, args.repeat)
     run("ten times", 2_860, 160_000, 300, args.seed, args.repeat)
 

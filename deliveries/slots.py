@@ -84,7 +84,8 @@ poured in regardless of units (s + ceil((R - (C - f)) / C) > B for R people left
 is lost. The front holds one state per count, strictly decreasing as the count grows, none
 below the fill schedule's state and none more than g = B - ceil(P' / C) + 1 slots above it
 (g = extra_slots + 1 when everyone fits), so it has at most min(n, g * C) states and the search
-costs O(n * min(n, g * C)) for n units. The walk below costs O(b^2) for b buildings.
+costs O(n * min(n, g * C)) for n units. The walk below costs about O(b) lookups in a grid for
+b buildings (see `_nearest_neighbour_walk`), not the O(b^2) of scanning every building.
 
 Walking order: a nearest-neighbour walk from the point
 -------------------------------------------------------
@@ -98,7 +99,12 @@ building not yet called, ties broken by building label. Why this order:
   - a building's units are called together, by unit number, so its residents hear one call
     after another and can judge when their turn comes.
 Only buildings with someone to call are visited. A unit is a (building, unit number) pair; all
-units of one building carry the building's position.
+units of one building carry the building's position. The nearest building is found in a grid of
+the buildings still to call, not by scanning them all, with the same result as the scan, ties
+included (see `_nearest_neighbour_walk`; the tests compare the two on random compounds).
+
+Households within a unit are not ordered here: a unit is a count of people. The caller decides
+which of its households fill each part of a split unit, and in what order rooms are read out.
 """
 
 from __future__ import annotations
@@ -315,24 +321,139 @@ def walking_order(x: float, y: float, units: list[PickupUnit]) -> list[PickupUni
     by_building: dict[str, list[PickupUnit]] = {}
     for unit in units:
         by_building.setdefault(unit.building, []).append(unit)
-    position = {label: (group[0].x, group[0].y) for label, group in by_building.items()}
-    remaining = sorted(by_building)
+    labels = sorted(by_building)  # ties go to the lower index, hence the lower label
+    places = [(by_building[label][0].x, by_building[label][0].y) for label in labels]
     walk: list[PickupUnit] = []
-    here = (x, y)
-    while remaining:
-        nearest = min(
-            range(len(remaining)),
-            key=lambda i: (_squared_distance(here, position[remaining[i]]), remaining[i]),
-        )
-        label = remaining.pop(nearest)
-        walk.extend(sorted(by_building[label], key=lambda unit: unit.unit))
-        here = position[label]
+    for index in _nearest_neighbour_walk((x, y), places):
+        walk.extend(sorted(by_building[labels[index]], key=lambda unit: unit.unit))
     return walk
 
 
 def _squared_distance(a: tuple[float, float], b: tuple[float, float]) -> float:
     dx, dy = a[0] - b[0], a[1] - b[1]
     return dx * dx + dy * dy
+
+
+# Below this many places left, a plain scan is as quick as the grid.
+_SCAN_BELOW = 24
+
+
+def _nearest_neighbour_walk(start: tuple[float, float], places: list[tuple[float, float]]):
+    """Indices of `places` in the order of the walk from `start`: always the nearest place not
+    yet visited, the lower index on a tie.
+
+    The nearest is the least (squared distance, index), computed exactly as a scan of every
+    place would, but looked up in a grid of the places still to visit: the cells are searched
+    in square rings around the current place until no unsearched cell can hold a place as near
+    as the best one found (a whole ring of slack absorbs rounding in the cells' bounds), so
+    the result is the scan's, ties included. The grid is rebuilt over what is left each time
+    half of its places have been visited, so it never gets sparse: O(n) per rebuild, and a
+    lookup costs about the cells within the distance to the nearest place.
+    """
+    left = list(range(len(places)))
+    here = start
+    while left:
+        if len(left) < _SCAN_BELOW or not _fits_a_grid(here, places, left):
+            while left:
+                nearest = min(left, key=lambda i: (_squared_distance(here, places[i]), i))
+                left.remove(nearest)
+                yield nearest
+                here = places[nearest]
+            return
+        grid = _Grid(places, left)
+        for _ in range(len(left) - len(left) // 2):
+            nearest = grid.pop_nearest(here)
+            yield nearest
+            here = places[nearest]
+        left = grid.left()
+
+
+def _fits_a_grid(
+    here: tuple[float, float], places: list[tuple[float, float]], indices: list[int]
+) -> bool:
+    """Whether the extent of `here` and the places is small enough that no squared distance
+    overflows (over infinite or overflowing coordinates the grid would lose the exact order
+    of ties at infinity; the scan keeps it)."""
+    xs = [places[i][0] for i in indices] + [here[0]]
+    ys = [places[i][1] for i in indices] + [here[1]]
+    extent = max(xs) - min(xs) + max(ys) - min(ys)
+    return math.isfinite(extent * extent * 4)
+
+
+class _Grid:
+    """The places of `indices` in square cells, about two to a cell, that can be popped."""
+
+    def __init__(self, places: list[tuple[float, float]], indices: list[int]) -> None:
+        self.places = places
+        xs = [float(places[i][0]) for i in indices]
+        ys = [float(places[i][1]) for i in indices]
+        self.x0, self.y0 = min(xs), min(ys)
+        width, height = max(xs) - self.x0, max(ys) - self.y0
+        cells = max(1, len(indices) // 2)
+        # Square cells, and never more columns or rows than cells (a thin strip of places).
+        size = max(math.sqrt(width * height / cells), max(width, height) / cells)
+        self.size = size if size > 0 else 1.0
+        self.columns = int(width / self.size) + 1
+        self.rows = int(height / self.size) + 1
+        self.cells: list[list[int]] = [[] for _ in range(self.columns * self.rows)]
+        self.cell_of: dict[int, int] = {}
+        for i, px, py in zip(indices, xs, ys, strict=True):
+            cell = self._column(px) + self.columns * self._row(py)
+            self.cells[cell].append(i)
+            self.cell_of[i] = cell
+
+    def _column(self, x: float) -> int:
+        return min(self.columns - 1, max(0, int((x - self.x0) / self.size)))
+
+    def _row(self, y: float) -> int:
+        return min(self.rows - 1, max(0, int((y - self.y0) / self.size)))
+
+    def left(self) -> list[int]:
+        return sorted(self.cell_of)
+
+    def pop_nearest(self, here: tuple[float, float]) -> int:
+        hx, hy = here
+        places, cells, columns, rows = self.places, self.cells, self.columns, self.rows
+        # The cell `here` falls in, on the grid's lattice extended beyond its edges.
+        cx = math.floor((hx - self.x0) / self.size)
+        cy = math.floor((hy - self.y0) / self.size)
+        # The rings from the first to the last that touch the grid.
+        ring = max(0, -cx, cx - columns + 1, -cy, cy - rows + 1)
+        farthest = max(cx, columns - 1 - cx, cy, rows - 1 - cy)
+        best = -1
+        best_key = (math.inf, -1)
+        while ring <= farthest:
+            # A place in ring r is more than (r - 1) cells away along x or y.
+            if best >= 0 and ((ring - 1) * self.size) ** 2 > best_key[0] * (1 + 1e-9):
+                break
+            for cell in self._ring(cx, cy, ring):
+                for i in cells[cell]:
+                    dx, dy = hx - places[i][0], hy - places[i][1]
+                    key = (dx * dx + dy * dy, i)
+                    if key < best_key:
+                        best, best_key = i, key
+            ring += 1
+        cells[self.cell_of.pop(best)].remove(best)
+        return best
+
+    def _ring(self, cx: int, cy: int, ring: int):
+        """The cells of the grid at Chebyshev distance `ring` from (cx, cy)."""
+        columns, rows = self.columns, self.rows
+        low_x, high_x = max(0, cx - ring), min(columns - 1, cx + ring)
+        if ring == 0:
+            if 0 <= cx < columns and 0 <= cy < rows:
+                yield cx + columns * cy
+            return
+        for y in (cy - ring, cy + ring):
+            if 0 <= y < rows:
+                base = columns * y
+                for x in range(low_x, high_x + 1):
+                    yield base + x
+        low_y, high_y = max(0, cy - ring + 1), min(rows - 1, cy + ring - 1)
+        for x in (cx - ring, cx + ring):
+            if 0 <= x < columns:
+                for y in range(low_y, high_y + 1):
+                    yield x + columns * y
 
 
 def _search(sizes: list[int], cap: int, budget: int) -> tuple[list[int], int]:
@@ -342,19 +463,67 @@ def _search(sizes: list[int], cap: int, budget: int) -> tuple[list[int], int]:
     the smallest such state; `back` keeps, per unit, how each kept state was reached. A state is
     dropped as soon as it cannot finish within the budget even if the people still to place were
     poured in without regard to units: that keeps the front within about extra_slots * cap states.
+    The moves of the module docstring are written out inline (this loop is the hot one): for
+    p <= C whole here, else whole in a new slot and fill; for p > C fresh, then fill. Of two
+    equal states the first tried is kept, so the order is part of the result.
     """
     front: dict[int, tuple[int, int]] = {0: (0, cap)}
     back: list[dict[int, tuple[int, int]]] = []  # per unit: cost -> (previous cost, move)
     still_to_place = sum(sizes)
     for p in sizes:
         still_to_place -= p
+        # A state (opened, fill) needs at least opened + ceil((spill + fill) / cap) slots.
+        spill = still_to_place - cap
         best: dict[int, tuple[tuple[int, int], int, int]] = {}
-        for cost, (opened, fill) in front.items():
-            for extra, state, move in _moves(p, cap, opened, fill):
-                new_cost = cost + extra
-                at_least = state[0] + max(0, -(-(still_to_place - cap + state[1]) // cap))
-                if at_least <= budget and (new_cost not in best or state < best[new_cost][0]):
-                    best[new_cost] = (state, cost, move)
+        if p <= cap:
+            for cost, (opened, fill) in front.items():
+                room = cap - fill
+                if p <= room:
+                    # _WHOLE_HERE: a smaller state than _WHOLE_NEW's and never needing more
+                    # slots (fill <= cap), so _WHOLE_NEW cannot win here and is not tried.
+                    over = spill + fill + p
+                    if opened + (-(-over // cap) if over > 0 else 0) <= budget:
+                        state = (opened, fill + p)
+                        kept = best.get(cost)
+                        if kept is None or state < kept[0]:
+                            best[cost] = (state, cost, _WHOLE_HERE)
+                    continue
+                over = spill + p
+                if opened + 1 + (-(-over // cap) if over > 0 else 0) <= budget:  # _WHOLE_NEW
+                    state = (opened + 1, p)
+                    kept = best.get(cost)
+                    if kept is None or state < kept[0]:
+                        best[cost] = (state, cost, _WHOLE_NEW)
+                if room > 0:  # _FILL
+                    over -= room
+                    if opened + 1 + (-(-over // cap) if over > 0 else 0) <= budget:
+                        state = (opened + 1, p - room)
+                        kept = best.get(cost + 1)
+                        if kept is None or state < kept[0]:
+                            best[cost + 1] = (state, cost, _FILL)
+        else:
+            parts = -(-p // cap)
+            last = p - (parts - 1) * cap
+            over_fresh = spill + last
+            need_fresh = parts + (-(-over_fresh // cap) if over_fresh > 0 else 0)
+            for cost, (opened, fill) in front.items():
+                if opened + need_fresh <= budget:  # _FRESH
+                    state = (opened + parts, last)
+                    kept = best.get(cost)
+                    if kept is None or state < kept[0]:
+                        best[cost] = (state, cost, _FRESH)
+                room = cap - fill
+                if room > 0:  # _FILL
+                    rest = p - room
+                    more = -(-rest // cap)
+                    tail = rest - (more - 1) * cap
+                    over = spill + tail
+                    if opened + more + (-(-over // cap) if over > 0 else 0) <= budget:
+                        state = (opened + more, tail)
+                        new_cost = cost + 1 + more - parts
+                        kept = best.get(new_cost)
+                        if kept is None or state < kept[0]:
+                            best[new_cost] = (state, cost, _FILL)
         front, steps, smallest = {}, {}, None
         for cost in sorted(best):  # keep only counts whose state beats every cheaper one
             state, previous, move = best[cost]
@@ -371,25 +540,6 @@ def _search(sizes: list[int], cap: int, budget: int) -> tuple[list[int], int]:
         cost = cost_before
     moves.reverse()
     return moves, min(front)
-
-
-def _moves(p: int, cap: int, opened: int, fill: int) -> list[tuple[int, tuple[int, int], int]]:
-    """(extra parts, state after, move) for each way worth trying to place a unit of p people."""
-    room = cap - fill
-    if p <= cap:
-        moves = [(0, (opened + 1, p), _WHOLE_NEW)]
-        if p <= room:
-            moves.append((0, (opened, fill + p), _WHOLE_HERE))
-        elif room > 0:
-            moves.append((1, (opened + 1, p - room), _FILL))
-        return moves
-    parts = -(-p // cap)
-    moves = [(0, (opened + parts, p - (parts - 1) * cap), _FRESH)]
-    if room > 0:
-        rest = p - room
-        more = -(-rest // cap)
-        moves.append((1 + more - parts, (opened + more, rest - (more - 1) * cap), _FILL))
-    return moves
 
 
 def _pour(sizes: list[int], cap: int, moves: list[int]) -> list[list[tuple[int, int]]]:

@@ -6,6 +6,7 @@ every way to cut the people line into slots checks that no schedule splits fewer
 
 import itertools
 import math
+import random
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from deliveries.slots import (
     SplitReason,
     UnplacedReason,
     plan_pickup_slots,
+    walking_order,
 )
 
 START = datetime(2022, 4, 10, 8, 0)
@@ -279,6 +281,80 @@ def test_it_calls_buildings_in_a_nearest_neighbour_walk_from_the_point(pickups):
         assert label == min(to_call, key=lambda b: (squared_distance(here, position[b]), b))
         to_call.remove(label)
         here = position[label]
+
+
+def scanned_walk(x, y, units):
+    """The walk as it was first written: scan every building left at every step, O(n²)."""
+    by_building = {}
+    for unit in units:
+        by_building.setdefault(unit.building, []).append(unit)
+    position = {label: (group[0].x, group[0].y) for label, group in by_building.items()}
+    remaining = sorted(by_building)
+    walk = []
+    here = (x, y)
+
+    def key(label):
+        dx, dy = here[0] - position[label][0], here[1] - position[label][1]
+        return (dx * dx + dy * dy, label)  # inf past 1e154, where ** 2 would raise
+
+    while remaining:
+        label = min(remaining, key=key)
+        remaining.remove(label)
+        walk.extend(sorted(by_building[label], key=lambda unit: unit.unit))
+        here = position[label]
+    return walk
+
+
+# Layouts that make ties and uneven grids: a small lattice (many equal distances), a spread,
+# a line, a tight cluster with outliers, one spot for everyone, huge coordinates.
+layouts = st.sampled_from(["lattice", "spread", "line", "cluster", "one spot", "huge"])
+
+
+@st.composite
+def compounds_to_walk(draw):
+    layout = draw(layouts)
+    count = draw(st.integers(0, 300))
+    if layout == "lattice":
+        place = st.tuples(st.integers(0, 12), st.integers(0, 12)).map(lambda p: (p[0] * 7.5, p[1]))
+    elif layout == "spread":
+        place = st.tuples(st.floats(-5000, 5000), st.floats(-5000, 5000))
+    elif layout == "line":
+        place = st.tuples(st.integers(-400, 400), st.just(3))
+    elif layout == "cluster":
+        place = st.one_of(
+            st.tuples(st.floats(0, 1), st.floats(0, 1)),
+            st.tuples(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6)),
+        )
+    elif layout == "one spot":
+        place = st.just((4.0, -2.0))
+    else:
+        place = st.tuples(st.floats(-1e300, 1e300), st.floats(-1e300, 1e300))
+    places = draw(st.lists(place, min_size=count, max_size=count))
+    labels = draw(st.permutations([f"{n}号楼" for n in range(count)]))
+    units = [
+        PickupUnit(label, unit, x, y, 1)
+        for label, (x, y) in zip(labels, places, strict=True)
+        for unit in range(1, draw(st.integers(1, 3)) + 1)
+    ]
+    start = draw(st.one_of(place, st.tuples(st.integers(-9000, 9000), st.integers(-9000, 9000))))
+    return start, draw(st.permutations(units))
+
+
+@settings(max_examples=300, deadline=None)
+@given(compounds_to_walk())
+def test_the_walk_through_a_grid_is_the_walk_that_scans_every_building(compound):
+    (x, y), units = compound
+    assert walking_order(x, y, units) == scanned_walk(x, y, units)
+
+
+def test_the_walk_through_a_grid_matches_the_scan_on_a_large_compound():
+    rng = random.Random(11)
+    units = [
+        PickupUnit(f"{n}号楼", unit, rng.uniform(0, 3800), rng.uniform(0, 3800), 1)
+        for n in range(2000)
+        for unit in (1, 2)
+    ]
+    assert walking_order(1900, -20, units) == scanned_walk(1900, -20, units)
 
 
 @settings(max_examples=300, deadline=None)

@@ -250,6 +250,17 @@ class TestGoodFiles:
         assert Household.objects.get().building == building
         assert not other_building.households.exists()
 
+    def test_it_keeps_tabs_line_breaks_and_backslashes_in_a_cell_as_written(
+        self, compound, staff, building
+    ):
+        notes = "耳背\t需敲门\n二楼 \\N C:\\门禁\r\n"
+        content = xlsx_file([resident_row(notes=notes, phone="", birth_date="")])
+
+        register_import(compound=compound, content=content, filename="r.xlsx", by=staff)
+
+        resident = Resident.objects.get()
+        assert (resident.notes, resident.phone, resident.birth_date) == (notes.strip(), "", None)
+
     def test_it_skips_empty_lines(self, compound, staff, building):
         content = csv_file([resident_row(), {}, resident_row(name="王建国")])
 
@@ -401,6 +412,11 @@ class TestBadFiles:
         assert problems(compound, staff, content, "r.xlsx") == [
             (4, "Sex", "Write F or M (女 or 男).")
         ]
+
+    def test_it_counts_a_blank_line_of_a_csv_file_as_a_row(self, compound, staff, building):
+        lines = csv_file([resident_row()]) + b"\r\n" + "1,1,102,,王建国,,,?\r\n".encode()
+
+        assert problems(compound, staff, lines) == [(4, "Sex", "Write F or M (女 or 男).")]
 
     def test_it_refuses_a_household_in_a_building_of_another_compound(
         self, compound, staff, other_compound, other_building

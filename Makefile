@@ -27,6 +27,7 @@ test: install
 	$(PY) -m pytest
 
 lint: install
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

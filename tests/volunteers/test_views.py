@@ -2,8 +2,10 @@
 staff approve, plan the roster, move volunteers and see hours. Others' objects are 404s."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -245,9 +247,15 @@ class TestQueryCounts:
             shift_signup(shift=shift, volunteer=me, by=staff)
             make_shift(compound, start_in=2 + number * 4 + 1, hours=1)
 
+    @time_machine.travel(
+        datetime.datetime(2022, 4, 12, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True
+    )
     def test_it_keeps_the_volunteer_page_and_the_roster_flat(
         self, client, staff, committee, compound, make_volunteer, make_shift
     ):
+        """At 01:00 every shift of the fill (up to 19 h later) falls today, so the roster
+        compares full pages; at the clock's time, after 22:00 they fell tomorrow and an empty
+        roster was compared with an empty one."""
         from volunteers.services import volunteer_settings_set
 
         volunteer_settings_set(committee=committee, test_valid_hours=24 * 14, by=staff)
@@ -271,6 +279,7 @@ class TestQueryCounts:
         volunteers_before = count_queries(staff_client, reverse("volunteers:staff-volunteers"))
         hours_before = count_queries(staff_client, reverse("volunteers:staff-hours"))
         self._fill(range(1, 5), **fill)
+        assert Shift.objects.filter(start__date=timezone.localdate()).count() == 10
         assert count_queries(mine, reverse("volunteers:home")) == home_before
         assert count_queries(staff_client, roster) == roster_before
         assert count_queries(staff_client, reverse("volunteers:staff-volunteers")) == (

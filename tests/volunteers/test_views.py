@@ -47,7 +47,6 @@ class TestRegister:
             {
                 "name": "小张",
                 "phone": "13900139001",
-                "username": "xiaozhang",
                 "password": "a-good-pass-9876",
                 "affiliation": "resident",
                 "workgroups": ["supply"],
@@ -55,8 +54,9 @@ class TestRegister:
             },
         )
         assert response.status_code == 302
-        volunteer = Volunteer.objects.get(user__username="xiaozhang")
+        volunteer = Volunteer.objects.get(name="小张")
         assert (volunteer.status, volunteer.committee) == (VolunteerStatus.PENDING, committee)
+        assert volunteer.user.username in " ".join(message_texts(response))
         page = client.get(reverse("volunteers:home"))  # logged in as the new volunteer
         assert "Waiting for approval" in page.content.decode()
 
@@ -67,13 +67,13 @@ class TestRegister:
             {
                 "name": "小张",
                 "phone": "13900139001",
-                "username": "staff",
-                "password": "a-good-pass-9876",
+                "password": "password",
                 "affiliation": "resident",
             },
         )
         assert response.status_code == 200
-        assert "This user name is taken" in response.content.decode()
+        assert "too common" in response.content.decode()
+        assert not Volunteer.objects.filter(name="小张").exists()
 
     def test_it_sends_someone_without_a_record_to_register(self, client, resident_user):
         response = logged_in(client, resident_user).get(reverse("volunteers:home"))

@@ -208,6 +208,11 @@ NOTICE_SMS_BACKEND = env_str("NOTICE_SMS_BACKEND", "core.notifications.ConsoleSm
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@last-hundred-metres.invalid")
 
+# The largest register file an import accepts (40,000 residents in XLSX are about 2 MB).
+IMPORT_MAX_MEGABYTES = env_int("IMPORT_MAX_MEGABYTES", 10)
+# An import refused for bad rows lists this many of them, then says how many more.
+IMPORT_ERRORS_SHOWN = 200
+
 # Orders saved per transaction when a round is planned.
 DELIVERIES_PLAN_CHUNK = int(env_str("DELIVERIES_PLAN_CHUNK", "500"))
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "health_check",
     "core",
     "residents",
     "supplies",
@@ -226,6 +227,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "close-due-rounds": {"task": "supplies.tasks.close_due_rounds", "schedule": 60.0},
     "send-pending-notices": {"task": "core.tasks.send_pending_notices", "schedule": 120.0},
+    # /health/ reads when this last ran: beat and a worker are both alive.
+    "beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 30.0},
     # 05:30 Asia/Shanghai (CELERY_TIMEZONE), before the kitchens cook lunch.
     "create-daily-meals": {
         "task": "deliveries.tasks.create_daily_meals",

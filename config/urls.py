@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from core.auth import TokenView
+from core.health import HealthView
 from deliveries.api_urls import router as deliveries_router
 from medical.api_urls import router as medical_router
 from residents.api_urls import router as residents_router
@@ -34,6 +35,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("health/", HealthView.as_view(), name="health"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

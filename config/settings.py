@@ -224,6 +224,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task runs for ever: these hold for a task that sets no limits of its own.
+CELERY_TASK_SOFT_TIME_LIMIT = 600
+CELERY_TASK_TIME_LIMIT = 660
 CELERY_BEAT_SCHEDULE = {
     "close-due-rounds": {"task": "supplies.tasks.close_due_rounds", "schedule": 60.0},
     "send-pending-notices": {"task": "core.tasks.send_pending_notices", "schedule": 120.0},

@@ -73,3 +73,20 @@ def test_check_deploy_fails_without_them():
     result = _check_deploy({"SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0"})
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # no HSTS
+
+
+def test_every_task_of_the_product_has_a_time_limit():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    ours = {
+        name: task
+        for name, task in app.tasks.items()
+        if name.split(".")[0]
+        in {"core", "residents", "supplies", "volunteers", "deliveries"}
+        | {"medical", "parcels", "hotline", "reports"}
+    }
+    assert len(ours) >= 7
+    for name, task in ours.items():
+        limit = task.time_limit or app.conf.task_time_limit
+        assert limit and limit <= 3600, name

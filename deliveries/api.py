@@ -417,6 +417,14 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return rounds_managed_by(self.request.user)
 
+    def get_serializer_class(self):
+        # What OPTIONS describes for each action (the actions build their own answers).
+        if self.action in ("allocate", "schedule"):
+            return PlanRequestSerializer
+        if self.action == "plan":
+            return RoundPlanSerializer
+        return serializers.Serializer  # assign takes no input
+
     def _request(self, request, pk, kind: str) -> Response:
         supply_round = get_object_or_404(self.get_queryset(), pk=pk)
         data = PlanRequestSerializer(data=request.data)

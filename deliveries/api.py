@@ -17,6 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core.models import Job, JobStatus
+from core.validators import validate_event_date
 from deliveries import selectors
 from deliveries.models import (
     CollectionPoint,
@@ -262,6 +263,7 @@ class PlanRequestSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
+        validators=[validate_event_date],
         help_text=gettext_lazy(
             "The day residents collect their packs; left out, the day already set "
             "(at first the day after the round closes)."
@@ -699,7 +701,9 @@ class MealEnrolSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=["lunch", "dinner"]), min_length=1
     )
     dietary_notes = serializers.CharField(max_length=200, required=False, default="")
-    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    starts_on = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_event_date]
+    )
     application = serializers.BooleanField(
         required=False,
         default=False,

@@ -189,7 +189,10 @@ def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Or
     order = _locked(order)
     _require_open(order.round)
     if order.status != OrderStatus.PLACED:
-        raise ApplicationError(_("A cancelled order cannot be edited; place a new one."))
+        raise ApplicationError(
+            _("A cancelled order cannot be edited; place a new one."),
+            extra={"code": "order_cancelled"},
+        )
     chosen = _offers_and_quantities(
         supply_round=order.round, household=order.household, quantities=quantities
     )
@@ -225,7 +228,9 @@ def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
     order = _locked(order)
     _require_open(order.round)
     if order.status == OrderStatus.CANCELLED:
-        raise ApplicationError(_("This order is already cancelled."))
+        raise ApplicationError(
+            _("This order is already cancelled."), extra={"code": "already_cancelled"}
+        )
     for line in order.lines.select_related("offer").order_by("offer_id"):
         return_stock(line.offer, line.quantity)
     order.status = OrderStatus.CANCELLED

@@ -50,3 +50,9 @@ urlpatterns = [
     path("", include("residents.urls")),
     path("", include("medical.urls")),
 ]
+
+# Under /api/ every error answers JSON with a `detail`; pages keep Django's.
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

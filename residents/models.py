@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from core.models import Tracked
+from core.validators import validate_birth_date
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{4,18}[0-9]$",
@@ -210,7 +211,9 @@ class Resident(Tracked):
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=[validate_birth_date]
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     care_level = models.PositiveSmallIntegerField(
         _("care level"),

@@ -4,6 +4,7 @@ by the services, so that a refusal reads the same on every page and in the API."
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_event_date
 from volunteers.models import Affiliation, TestKind, Workgroup
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -45,7 +46,9 @@ class RegisterForm(forms.Form):
 
 class TestForm(forms.Form):
     kind = forms.ChoiceField(label=_("test"), choices=TestKind.choices)
-    taken_at = forms.DateTimeField(label=_("taken at"), widget=DATETIME_WIDGET)
+    taken_at = forms.DateTimeField(
+        label=_("taken at"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
 
 
 class RejectForm(forms.Form):
@@ -53,8 +56,12 @@ class RejectForm(forms.Form):
 
 
 class TimeBlockForm(forms.Form):
-    start = forms.DateTimeField(label=_("from"), widget=DATETIME_WIDGET)
-    end = forms.DateTimeField(label=_("until"), widget=DATETIME_WIDGET)
+    start = forms.DateTimeField(
+        label=_("from"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
+    end = forms.DateTimeField(
+        label=_("until"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
 
 
 class ShiftForm(TimeBlockForm):

@@ -522,7 +522,7 @@ def relay_move(
     )
     relay.volunteers.set(locked)
     overlapping = (
-        ShiftSignup.objects.select_for_update()
+        ShiftSignup.objects.select_for_update(of=("self",))  # not the shifts it joins
         .filter(
             volunteer__in=locked,
             status=SignupStatus.SIGNED_UP,

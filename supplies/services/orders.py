@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.locking import retried_on_lock_conflict
 from residents.models import Household
 from supplies.errors import RoundNotOpen, SoldOut
 from supplies.models import (
@@ -106,6 +107,7 @@ def _record(order: Order, kind: str, by: User | None, note: str = "") -> None:
     OrderEvent.objects.create(order=order, kind=kind, actor=by, note=note)
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_place(
     *,
@@ -125,7 +127,13 @@ def order_place(
     chosen = _offers_and_quantities(
         supply_round=supply_round, household=household, quantities=quantities
     )
-    existing = Order.objects.filter(household=household, round=supply_round).first()
+    # Decide under the order's lock: a second placement after a cancel waits here for the
+    # first one to commit, then reads it placed and is refused.
+    existing = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(household=household, round=supply_round)
+        .first()
+    )
     if existing is not None and existing.status != OrderStatus.CANCELLED:
         raise ApplicationError(
             _("This household already has an order in this round; edit it instead."),
@@ -139,7 +147,8 @@ def order_place(
         order.channel = channel
         order.updated_by = placed_by
         order.save(update_fields=["status", "channel", "updated_by", "updated_at"])
-        order.lines.all().delete()
+        # The lines of its cancelled state, read under the lock: their stock is back already.
+        OrderLine.objects.filter(order=order).delete()
     else:
         try:
             with transaction.atomic():
@@ -168,16 +177,22 @@ def order_place(
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("round").get(pk=order.pk)
+    """The order, locked alone: a lock on its round would queue (and deadlock against) the
+    COMMIT of every new order in the round, whose foreign-key checks share-lock that row."""
+    return Order.objects.select_for_update(of=("self",)).select_related("round").get(pk=order.pk)
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Order:
     """Change an order's quantities while its round is open; stock follows the difference."""
     order = _locked(order)
     _require_open(order.round)
     if order.status != OrderStatus.PLACED:
-        raise ApplicationError(_("A cancelled order cannot be edited; place a new one."))
+        raise ApplicationError(
+            _("A cancelled order cannot be edited; place a new one."),
+            extra={"code": "order_cancelled"},
+        )
     chosen = _offers_and_quantities(
         supply_round=order.round, household=order.household, quantities=quantities
     )
@@ -206,13 +221,16 @@ def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Or
     return order
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
     """Cancel an order while its round is open, returning its packs to stock."""
     order = _locked(order)
     _require_open(order.round)
     if order.status == OrderStatus.CANCELLED:
-        raise ApplicationError(_("This order is already cancelled."))
+        raise ApplicationError(
+            _("This order is already cancelled."), extra={"code": "already_cancelled"}
+        )
     for line in order.lines.select_related("offer").order_by("offer_id"):
         return_stock(line.offer, line.quantity)
     order.status = OrderStatus.CANCELLED
@@ -222,6 +240,7 @@ def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
     return order
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_record_payment(
     *, order: Order, status: str, by: User, method: str = "", reference: str = ""

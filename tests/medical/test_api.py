@@ -182,6 +182,20 @@ class TestTransports:
         response = api_client.post(f"/api/v1/transports/{pk}/cancel/")
         assert (response.status_code, response.json()["code"]) == (400, "out_of_order")
 
+    def test_it_refuses_an_appointment_in_the_year_78(self, api_client, staff, resident):
+        response = as_user(api_client, staff).post(
+            "/api/v1/transports/",
+            {
+                "resident": resident.pk,
+                "kind": "dialysis",
+                "hospital": "瑞金医院",
+                "appointment_at": "0078-12-13T00:00:00Z",
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "appointment_at" in response.json()
+
     def test_a_resident_may_not_book_and_other_staff_do_not_see(
         self, api_client, staff, resident, resident_user, other_staff
     ):

@@ -40,7 +40,7 @@ from deliveries.services.fulfilment import (
 from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from residents.admin import file_response
-from residents.selectors import user_is_staff_member
+from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
 from volunteers.models import Volunteer, VolunteerStatus
@@ -354,7 +354,9 @@ def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def meals_create_today(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    counts = meals.meals_create_for_day(day=timezone.localdate(), by=request.user)
+    counts = meals.meals_create_for_day(
+        day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
+    )
     if counts["created"]:
         messages.success(
             request,
@@ -369,7 +371,9 @@ def meals_create_today(request: HttpRequest) -> HttpResponse:
 @require_POST
 def meals_assign_today(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    summary = deliveries_assign_meals(day=timezone.localdate(), by=request.user)
+    summary = deliveries_assign_meals(
+        day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
+    )
     messages.success(
         request,
         _("%(assigned)s meal deliveries assigned; %(unassigned)s left without a volunteer.")

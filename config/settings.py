@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "health_check",
+    "simple_history",
     "core",
     "residents",
     "supplies",
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Field history (core.history) records the request's user as who made each edit.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
@@ -137,6 +140,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Logins: after AXES_FAILURE_LIMIT wrong passwords for one user name from one address, that
 # login is refused (even with the right password) for AXES_COOLOFF_MINUTES, on every login route:
 # the web login, the admin and the API token. Staff unlock early with `axes_reset_username`.
+# The field history is shown in the admin and never edited or reverted there.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = False
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

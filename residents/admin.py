@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
 from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
@@ -280,7 +281,7 @@ class ResidentInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(StaffScopedAdmin):
+class HouseholdAdmin(FieldHistoryAdmin, StaffScopedAdmin):
     list_display = ["__str__", "unit", "room", "contact_phone", "resident_count", "vulnerable"]
     list_filter = [
         ("building__compound", admin.RelatedOnlyFieldListFilter),
@@ -342,7 +343,7 @@ class HouseholdAdmin(StaffScopedAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(StaffScopedAdmin):
+class ResidentAdmin(FieldHistoryAdmin, StaffScopedAdmin):
     form = ResidentAdminForm
     list_display = ["name", "household", "age", "sex", "needs_display", "care_level", "phone"]
     list_filter = [
@@ -494,7 +495,7 @@ class ClosureChangeAdmin(StaffScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FieldHistoryAdmin):
     """Roles are granted by superusers only (Django's own permissions apply)."""
 
     list_display = ["user", "role", "street", "committee", "created_at"]

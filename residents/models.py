@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from core.history import field_history
 from core.models import Tracked
 from core.validators import validate_birth_date
 
@@ -169,6 +170,8 @@ class Household(Tracked):
         related_name="household",
     )
 
+    history = field_history()
+
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -223,6 +226,8 @@ class Resident(Tracked):
     )
     notes = models.TextField(_("notes"), blank=True)
 
+    history = field_history()
+
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
@@ -265,6 +270,8 @@ class ResidentNeed(models.Model):
         Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="needs"
     )
     need = models.CharField(_("need"), max_length=30, choices=Need.choices)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("special need")
@@ -346,6 +353,8 @@ class Membership(models.Model):
         related_name="memberships",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("membership")

@@ -203,9 +203,13 @@ def volunteer_settings_set(
         raise ApplicationError(
             _("A test is valid for between 1 hour and 14 days."), extra={"code": "invalid"}
         )
-    settings, _created = VolunteerSettings.objects.update_or_create(
-        committee=committee, defaults={"test_valid_hours": test_valid_hours}
-    )
+    with transaction.atomic():
+        settings = VolunteerSettings.objects.select_for_update().filter(
+            committee=committee
+        ).first() or VolunteerSettings(committee=committee)
+        settings.test_valid_hours = test_valid_hours
+        settings._history_user = by  # the field history says who set it
+        settings.save()
     return settings
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.history import CREATED, history_snapshot
 from core.locking import retried_on_lock_conflict
 from residents.models import Household
 from supplies.errors import RoundNotOpen, SoldOut
@@ -148,7 +149,9 @@ def order_place(
         order.updated_by = placed_by
         order.save(update_fields=["status", "channel", "updated_by", "updated_at"])
         # The lines of its cancelled state, read under the lock: their stock is back already.
-        OrderLine.objects.filter(order=order).delete()
+        for line in OrderLine.objects.filter(order=order):
+            line._history_user = placed_by
+            line.delete()
     else:
         try:
             with transaction.atomic():
@@ -166,12 +169,13 @@ def order_place(
                 _("This household already has an order in this round; edit it instead."),
                 extra={"code": "already_ordered"},
             ) from error
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order, offer=offer, quantity=quantity, unit_price=offer.package_type.unit_price
         )
         for offer, quantity in chosen.items()
     )
+    history_snapshot(OrderLine, [line.pk for line in lines], kind=CREATED, by=placed_by)
     _record(order, OrderEvent.Kind.PLACED, placed_by)
     return order
 
@@ -206,14 +210,19 @@ def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Or
             take_stock(offer, after - before)
         elif after < before:
             return_stock(offer, before - after)
+        # The field history keeps each line's old quantity, and who changed it.
         if line is None:
-            OrderLine.objects.create(
+            line = OrderLine(
                 order=order, offer=offer, quantity=after, unit_price=offer.package_type.unit_price
             )
+            line._history_user = by
+            line.save()
         elif after == 0:
+            line._history_user = by
             line.delete()
         elif after != before:
             line.quantity = after
+            line._history_user = by
             line.save(update_fields=["quantity"])
     order.updated_by = by
     order.save(update_fields=["updated_by", "updated_at"])

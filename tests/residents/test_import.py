@@ -16,7 +16,7 @@ from residents.importing import (
     RegisterImportRejected,
     register_import,
 )
-from residents.models import Household, Need, Resident
+from residents.models import Household, Need, Resident, ResidentNeed
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
 
 KEYS = [column.key for column in COLUMNS]
@@ -790,3 +790,37 @@ class TestExport:
 
         _headers, *rows = read_back(response.content, "csv")
         assert [row[KEYS.index("name")] for row in rows] == [registered[0].name]
+
+
+class TestHistory:
+    """The import writes the field history as any edit does: created rows, the old phone of a
+    changed household, the old tags of a re-tagged resident, all by the importing staff."""
+
+    def test_it_records_what_it_created_and_what_it_changed(self, compound, building, staff):
+        first = [
+            resident_row(household_phone="13900001111", needs="Disabled"),
+            resident_row(name="王建国", room="102"),
+        ]
+        register_import(compound=compound, content=csv_file(first), filename="r.csv", by=staff)
+        household = Household.objects.get(room="101")
+        resident = Resident.objects.get(name="张秀英")
+        assert [(h.history_type, h.history_user) for h in household.history.all()] == [("+", staff)]
+        assert Resident.history.filter(history_type="+").count() == 2
+        assert ResidentNeed.history.filter(resident_id=resident.pk, history_type="+").count() == 1
+
+        second = [
+            resident_row(household_phone="13900002222", needs="Dialysis"),
+            resident_row(name="王建国", room="102"),
+        ]
+        register_import(compound=compound, content=csv_file(second), filename="r.csv", by=staff)
+
+        phones = [
+            (h.history_type, h.contact_phone, h.history_user)
+            for h in household.history.order_by("history_date", "history_id")
+        ]
+        assert phones == [("+", "13900001111", staff), ("~", "13900002222", staff)]
+        tags = sorted(
+            (h.history_type, h.need) for h in ResidentNeed.history.filter(resident_id=resident.pk)
+        )
+        assert tags == [("+", "dialysis"), ("+", "disabled"), ("-", "disabled")]
+        assert Resident.history.filter(name="王建国").count() == 1  # unchanged: no new version

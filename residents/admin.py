@@ -1,5 +1,6 @@
 """Admin for committee and street staff, every list and choice scoped by the selectors."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -460,7 +461,9 @@ class ResidentAdmin(StaffScopedAdmin):
             **self.admin_site.each_context(request),
             "title": _("Import households and residents"),
             "form": form,
-            "errors": errors,
+            "errors": errors[: settings.IMPORT_ERRORS_SHOWN],
+            "errors_total": len(errors),
+            "errors_more": max(len(errors) - settings.IMPORT_ERRORS_SHOWN, 0),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/residents/resident/import.html", context)

@@ -17,16 +17,10 @@ class RegisterForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    username = forms.CharField(
-        label=_("user name"),
-        max_length=150,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
     password = forms.CharField(
         label=_("password"),
         max_length=128,
+        help_text=_("Your login name is given to you when you register: write it down."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     affiliation = forms.ChoiceField(label=_("affiliation"), choices=Affiliation.choices)

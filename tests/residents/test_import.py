@@ -599,6 +599,43 @@ class TestImportPage:
         assert "file" in response.context["form"].errors
         assert not Household.objects.exists()
 
+    def test_it_refuses_a_file_over_the_size_limit_before_reading_it(
+        self, as_staff, compound, settings
+    ):
+        settings.IMPORT_MAX_MEGABYTES = 1
+        content = csv_file([resident_row()]) + b"\n" * (1024 * 1024)
+
+        response = as_staff.post(
+            self.url,
+            {"compound": compound.pk, "file": upload(content, "r.csv")},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["file"] == [
+            "The file is 1.0 MB; at most 1 MB. Split it by building."
+        ]
+        assert not Household.objects.exists()
+
+    def test_it_lists_the_first_problems_of_a_very_bad_file_and_counts_the_rest(
+        self, as_staff, compound, building, settings
+    ):
+        settings.IMPORT_ERRORS_SHOWN = 3
+        content = csv_file([resident_row(unit="7", room=str(100 + n)) for n in range(10)])
+
+        response = as_staff.post(
+            self.url,
+            {"compound": compound.pk, "file": upload(content, "r.csv")},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+        assert response.status_code == 200
+        assert len(response.context["errors"]) == 3
+        page = response.content.decode()
+        assert "10 problems" in page
+        assert "… and 7 more problems: correct these first." in page
+        assert page.count("<tr><td>") == 3
+
     def test_it_imports_nothing_into_another_committees_compound(
         self, as_staff, compound, other_compound, other_building
     ):

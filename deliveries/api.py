@@ -700,7 +700,9 @@ class MealEnrolSerializer(serializers.Serializer):
     meals = serializers.ListField(
         child=serializers.ChoiceField(choices=["lunch", "dinner"]), min_length=1
     )
-    dietary_notes = serializers.CharField(max_length=200, required=False, default="")
+    dietary_notes = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     starts_on = serializers.DateField(
         required=False, allow_null=True, default=None, validators=[validate_event_date]
     )

@@ -45,6 +45,7 @@ class MedicineItemSerializer(serializers.ModelSerializer):
             "substitute_note",
         ]
         read_only_fields = ["id", "substitute", "substitute_note"]
+        extra_kwargs = {"quantity": {"min_value": 1, "max_value": 999}}
 
 
 class MedicineRequestSerializer(serializers.ModelSerializer):

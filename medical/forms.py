@@ -47,7 +47,7 @@ class MedicineRequestForm(forms.Form):
             {
                 "medicine": data[f"medicine_{row}"],
                 "strength": data[f"strength_{row}"],
-                "quantity": data[f"quantity_{row}"] or 1,
+                "quantity": data[f"quantity_{row}"],  # None (left empty) means one
             }
             for row in range(1, ITEM_ROWS + 1)
             if data.get(f"medicine_{row}")

@@ -40,6 +40,21 @@ class TestMedicineRequests:
         assert (body["status"], body["urgency"], body["chronic"]) == ("submitted", "red", True)
         assert body["items"][0]["medicine"] == "胰岛素"
 
+    def test_it_refuses_an_item_of_quantity_0(self, api_client, resident, resident_user):
+        response = as_user(api_client, resident_user).post(
+            URL,
+            {
+                "resident": resident.pk,
+                "hospital": "瑞金医院",
+                "urgency": "red",
+                "items": [{"medicine": "胰岛素", "quantity": 0}],
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "items" in response.json()
+        assert not MedicineRequest.objects.exists()
+
     def test_a_resident_cannot_file_for_another_household(
         self, api_client, other_resident, resident_user
     ):

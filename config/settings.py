@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "health_check",
     "simple_history",
+    "csp",
     "core",
     "residents",
     "supplies",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Field history (core.history) records the request's user as who made each edit.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
@@ -140,6 +142,25 @@ AUTH_PASSWORD_VALIDATORS = [
 # Logins: after AXES_FAILURE_LIMIT wrong passwords for one user name from one address, that
 # login is refused (even with the right password) for AXES_COOLOFF_MINUTES, on every login route:
 # the web login, the admin and the API token. Staff unlock early with `axes_reset_username`.
+# Content-Security-Policy on every response (django-csp): scripts, styles and everything else
+# from this site only, no inline script; QR codes are data: images; nothing may frame a page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # The field history is shown in the admin and never edited or reverted there.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = False

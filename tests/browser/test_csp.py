@@ -49,11 +49,12 @@ def test_staff_pages_the_admin_and_the_api_docs_run_under_the_policy(
 
 
 def test_the_order_form_steppers_run_under_the_policy(
-    phone, log_in, live_server, group_buy, resident_user
+    phone, log_in, live_server, request, resident_user
 ):
+    supply_round = request.getfixturevalue("group_buy")  # imported above for this folder
     refused = _refusals(phone)
     log_in(phone, resident_user.username)
-    phone.goto(f"{live_server.url}/rounds/{group_buy.pk}/")
+    phone.goto(f"{live_server.url}/rounds/{supply_round.pk}/")
     phone.locator('button[data-step="1"]').first.tap()
     assert phone.locator("[data-total]").inner_text() != "¥0.00"
     assert refused == []

@@ -7,12 +7,14 @@ anything of it) is a 404, as is every staff page for residents, volunteers and g
 A volunteer's pages start from their own deliveries and the points they are on shift at."""
 
 import datetime
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -225,9 +227,28 @@ def my_delivery_mark(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("my-deliveries")
 
 
+# What the volunteers' service worker keeps for a reload without network.
+VOLUNTEER_STATIC_FILES = (
+    "css/site.css",
+    "css/deliveries-volunteer.css",
+    "js/volunteer-deliveries.js",
+)
+
+
 def volunteer_service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker, served from /volunteer/ so that its scope covers the pages there."""
-    response = render(request, "deliveries/volunteer-sw.js", content_type="application/javascript")
+    """The service worker, served from /volunteer/ so that its scope covers the pages there.
+
+    Its cache is named after the static files' URLs, which carry their content hashes after
+    collectstatic: a deploy that changes one changes this file, so phones install the new
+    worker, which drops the old cache and fetches the new code."""
+    assets = [static(name) for name in VOLUNTEER_STATIC_FILES]
+    version = hashlib.sha256("\n".join(assets).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "deliveries/volunteer-sw.js",
+        {"assets": assets, "version": version},
+        content_type="application/javascript",
+    )
     response["Cache-Control"] = "no-cache"
     return response
 

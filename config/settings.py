@@ -270,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-notices": {"task": "core.tasks.send_pending_notices", "schedule": 120.0},
     # /health/ reads when this last ran: beat and a worker are both alive.
     "beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 30.0},
+    # Jobs asked for while Redis was down are sent once it is back.
+    "dispatch-waiting-jobs": {"task": "core.tasks.dispatch_waiting_jobs", "schedule": 60.0},
     # 05:30 Asia/Shanghai (CELERY_TIMEZONE), before the kitchens cook lunch.
     "create-daily-meals": {
         "task": "deliveries.tasks.create_daily_meals",

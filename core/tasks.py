@@ -15,3 +15,11 @@ def beat_heartbeat() -> None:
     from core.health import heartbeat_record
 
     heartbeat_record()
+
+
+@shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
+def dispatch_waiting_jobs() -> int:
+    """Send the jobs asked for while the queue was unreachable (beat, every minute)."""
+    from core.jobs import jobs_dispatch_waiting
+
+    return jobs_dispatch_waiting()

@@ -37,7 +37,12 @@ from deliveries.services.fulfilment import (
     delivery_retry,
 )
 from deliveries.services.meals import meal_approve, meal_end, meal_enrol, meal_reject
-from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
+from deliveries.services.pickups import (
+    pickup_hand_over,
+    pickup_hand_over_late,
+    pickup_verify,
+    points_at_gate,
+)
 from deliveries.services.planning import ALLOCATE, SCHEDULE, default_pickup_date, plan_request
 from deliveries.services.points import point_create, point_update, policy_set
 from residents.api import ScopedPrimaryKeyField
@@ -322,6 +327,21 @@ class DeliveryCountSerializer(serializers.Serializer):
     open = serializers.IntegerField(help_text=gettext_lazy("Planned or failed, not delivered."))
 
 
+class PickupOutcomesSerializer(serializers.Serializer):
+    collected = serializers.IntegerField(help_text=gettext_lazy("Handed over in the slot."))
+    late_handed = serializers.IntegerField(
+        help_text=gettext_lazy("Handed over by staff outside the slot, with a reason.")
+    )
+    uncollected = serializers.IntegerField(
+        help_text=gettext_lazy("Slot over (or the day passed without one) and nobody came.")
+    )
+    moved = serializers.IntegerField(help_text=gettext_lazy("Moved by staff to a later slot."))
+    to_door = serializers.IntegerField(
+        help_text=gettext_lazy("Turned into a door delivery after a missed pickup.")
+    )
+    waiting = serializers.IntegerField(help_text=gettext_lazy("Slot not over yet."))
+
+
 class RoundPlanSerializer(serializers.Serializer):
     round = serializers.IntegerField()
     title = serializers.CharField()
@@ -345,6 +365,7 @@ class RoundPlanSerializer(serializers.Serializer):
         help_text=gettext_lazy("Pickups with a point that are not scheduled yet.")
     )
     deliveries = DeliveryCountSerializer(many=True)
+    pickups = PickupOutcomesSerializer(help_text=gettext_lazy("How the pickups went so far."))
     points = PlanPointSerializer(many=True)
     latest_job = JobSerializer(allow_null=True)
 
@@ -373,6 +394,7 @@ def _plan_document(request, supply_round: SupplyRound) -> dict:
             {"destination": value, "label": label, "open": count}
             for value, label, count in overview.deliveries
         ],
+        "pickups": vars(selectors.pickup_outcomes(supply_round, now=timezone.now())),
         "points": [
             {
                 "id": point.pk,
@@ -595,6 +617,12 @@ class PickupCodeSerializer(serializers.Serializer):
     point = serializers.IntegerField(help_text=gettext_lazy("The collection point you are at."))
 
 
+class LateHandoverSerializer(PickupCodeSerializer):
+    reason = serializers.CharField(
+        max_length=300, help_text=gettext_lazy("Why the packs are handed over outside the slot.")
+    )
+
+
 class PickupItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -622,29 +650,40 @@ class PickupViewSet(viewsets.ViewSet):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    def _read(self, request):
-        data = PickupCodeSerializer(data=request.data)
+    def _read(self, request, serializer_class=PickupCodeSerializer):
+        data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
         point = get_object_or_404(
             points_at_gate(request.user, at=now), pk=data.validated_data["point"]
         )
-        return data.validated_data["code"], point, now
+        return data.validated_data, point, now
 
     @extend_schema(request=PickupCodeSerializer, responses={200: PickupSerializer})
     @action(detail=False, methods=["post"])
     def verify(self, request):
         """What would be handed over for the code; changes nothing."""
-        code, point, now = self._read(request)
-        pickup = pickup_verify(code=code, point=point, by=request.user, at=now)
+        data, point, now = self._read(request)
+        pickup = pickup_verify(code=data["code"], point=point, by=request.user, at=now)
         return Response(PickupSerializer(pickup).data)
 
     @extend_schema(request=PickupCodeSerializer, responses={200: PickupSerializer})
     @action(detail=False, methods=["post"], url_path="hand-over")
     def hand_over(self, request):
         """Hand the packs over: the code is then used up."""
-        code, point, now = self._read(request)
-        pickup = pickup_hand_over(code=code, point=point, by=request.user, at=now)
+        data, point, now = self._read(request)
+        pickup = pickup_hand_over(code=data["code"], point=point, by=request.user, at=now)
+        return Response(PickupSerializer(pickup).data)
+
+    @extend_schema(request=LateHandoverSerializer, responses={200: PickupSerializer})
+    @action(detail=False, methods=["post"], url_path="hand-over-late")
+    def hand_over_late(self, request):
+        """Staff only: hand the packs over outside the household's slot, with a reason
+        (recorded with who and when); a volunteer is refused with `staff_only`."""
+        data, point, now = self._read(request, LateHandoverSerializer)
+        pickup = pickup_hand_over_late(
+            code=data["code"], point=point, by=request.user, at=now, reason=data["reason"]
+        )
         return Response(PickupSerializer(pickup).data)
 
 

@@ -331,3 +331,74 @@ class TestPlanApiCounts:
     def test_another_committees_staff_get_a_404(self, missed, other_staff, planned_round):
         response = client_for(other_staff).get(f"/api/v1/rounds/{planned_round.pk}/plan/")
         assert response.status_code == 404
+
+
+class TestClosureChangesKeepTheDoor:
+    def test_a_lighter_level_does_not_call_a_missed_pickup_down_again(
+        self, missed, staff, django_capture_on_commit_callbacks
+    ):
+        from residents.models import ClosureLevel
+        from residents.services import building_set_closure
+
+        pickup_to_door(plan=missed, by=staff)
+        building = missed.building
+        lighter = (
+            ClosureLevel.CONTROLLED
+            if building.closure_level == ClosureLevel.PRECAUTION
+            else ClosureLevel.PRECAUTION
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            building_set_closure(building=building, level=lighter, reason="调整", by=staff)
+        plan = OrderPlan.objects.get(pk=missed.pk)
+        assert (plan.fulfilment, plan.reason) == (Fulfilment.DOOR, FulfilmentReason.MISSED_PICKUP)
+
+
+class TestQueries:
+    def test_the_list_reads_a_fixed_number_of_queries(
+        self, client, missed, staff, planned_round, django_assert_max_num_queries
+    ):
+        client.force_login(staff)
+        url = reverse("plan-uncollected", args=[planned_round.pk])
+        client.get(url)  # sessions and caches warmed
+        with django_assert_max_num_queries(16):
+            page = client.get(url)
+        assert len(page.context["rows"]) >= 3
+
+
+# --- at the same time, on PostgreSQL -------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_staff_moving_into_the_last_place_of_a_slot_move_one(
+    transactional_db, missed, later_slot, staff
+):
+    """Two missed households, one place left: both moves race; the round's lock makes the
+    second one count the first one's household and refuse, so the crowd cap holds."""
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import needs_service
+
+    needs_service(connection.vendor == "postgresql", "needs PostgreSQL: row locks")
+    CollectionPoint.objects.filter(pk=missed.point_id).update(crowd_cap=1)
+    plans = list(OrderPlan.objects.filter(slot=missed.slot_id).order_by("pk")[:2])
+    barrier, outcomes = threading.Barrier(2), []
+
+    def move(plan):
+        try:
+            barrier.wait(5)
+            pickup_move(plan=plan, slot=later_slot, by=staff)
+            outcomes.append("moved")
+        except ApplicationError as error:
+            outcomes.append(error.extra["code"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(plan,)) for plan in plans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(outcomes) == ["moved", "slot_full"]
+    assert OrderPlan.objects.filter(slot=later_slot).count() == 1

@@ -16,6 +16,7 @@ from deliveries.models import (
     MealEnrolment,
     MealEnrolmentEvent,
     OrderPlan,
+    PickupEvent,
     PickupSlot,
     Replan,
     RoundPlan,
@@ -118,8 +119,16 @@ class RoundPlanAdmin(ReadOnlyAdmin):
         return _of_managed_rounds(request, RoundPlan)
 
 
+class PickupEventInline(ReadOnlyInline):
+    model = PickupEvent
+    fields = ["at", "kind", "from_slot", "to_slot", "actor", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+
+
 @admin.register(OrderPlan)
 class OrderPlanAdmin(ReadOnlyAdmin):
+    inlines = [PickupEventInline]
     list_display = [
         "pickup_code",
         "household",
@@ -130,6 +139,7 @@ class OrderPlanAdmin(ReadOnlyAdmin):
         "slot",
         "unplaced",
         "handed_over_at",
+        "late_reason",
     ]
     list_filter = [
         ("round", admin.RelatedOnlyFieldListFilter),

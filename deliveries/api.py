@@ -28,6 +28,7 @@ from deliveries.models import (
     Fulfilment,
     MealBasis,
     MealEnrolment,
+    PickupSlot,
 )
 from deliveries.services.assignment import assign_request
 from deliveries.services.fulfilment import (
@@ -45,6 +46,7 @@ from deliveries.services.pickups import (
 )
 from deliveries.services.planning import ALLOCATE, SCHEDULE, default_pickup_date, plan_request
 from deliveries.services.points import point_create, point_update, policy_set
+from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
 from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import RoundStatus, SupplyRound
@@ -430,6 +432,48 @@ def _plan_document(request, supply_round: SupplyRound) -> dict:
     }
 
 
+class LaterSlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    room = serializers.IntegerField(help_text=gettext_lazy("Places left under the crowd cap."))
+
+
+class UncollectedSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(source="pk")
+    order = serializers.IntegerField(source="order_id")
+    building = serializers.CharField(source="household.building.label")
+    unit = serializers.IntegerField(source="household.unit")
+    room = serializers.CharField(source="household.room")
+    point = serializers.IntegerField(source="point_id", allow_null=True)
+    slot_start = serializers.DateTimeField(source="slot.start", default=None)
+    slot_end = serializers.DateTimeField(source="slot.end", default=None)
+    told_at = serializers.DateTimeField(source="uncollected_told_at", allow_null=True)
+    later_slots = LaterSlotSerializer(many=True, help_text=gettext_lazy("Where it may move."))
+
+
+class UncollectedMoveSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(help_text=gettext_lazy("An uncollected pickup of the round."))
+    slot = serializers.IntegerField(help_text=gettext_lazy("A later slot of its point."))
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class UncollectedDoorSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(help_text=gettext_lazy("An uncollected pickup of the round."))
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class UncollectedDoneSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(source="pk")
+    fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
+    slot = serializers.IntegerField(source="slot_id", allow_null=True)
+    delivery = serializers.IntegerField(source="delivery_id", allow_null=True)
+
+
+class ToldSerializer(serializers.Serializer):
+    told = serializers.IntegerField(help_text=gettext_lazy("Households told now."))
+
+
 class RoundPlanViewSet(viewsets.GenericViewSet):
     """The plan of a round: only detail actions, so that supplies keeps `rounds/` and
     `rounds/{id}/`. Rounds of the committees the user is staff of; others are a 404."""
@@ -475,6 +519,65 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
         job.refresh_from_db()  # an eager worker (a bare machine) may have run it already
         body = JobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @extend_schema(responses=UncollectedSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def uncollected(self, request, pk=None):
+        """Pickups nobody collected whose slot is over (or whose day passed without one),
+        each with the later slots of its point that have room."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        now = timezone.now()
+        slots = selectors.later_slots_with_room(supply_round, now=now)
+        rows = []
+        for plan in selectors.pickups_uncollected(supply_round, now=now):
+            plan.later_slots = [
+                slot
+                for slot in slots.get(plan.point_id, [])
+                if plan.slot is None or slot.start > plan.slot.start
+            ]
+            rows.append(plan)
+        return Response(UncollectedSerializer(rows, many=True).data)
+
+    def _uncollected_plan(self, supply_round, plan_id: int):
+        return get_object_or_404(
+            selectors.pickups_uncollected(supply_round, now=timezone.now()), pk=plan_id
+        )
+
+    @extend_schema(request=UncollectedMoveSerializer, responses=UncollectedDoneSerializer)
+    @action(detail=True, methods=["post"], url_path="uncollected/move")
+    def uncollected_move(self, request, pk=None):
+        """Move an uncollected pickup to a later slot of its point with room; the household
+        is told the new time. A full or past slot is a 400 with a `code`."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        data = UncollectedMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = self._uncollected_plan(supply_round, data.validated_data["plan"])
+        slot = PickupSlot.objects.filter(round=supply_round, pk=data.validated_data["slot"]).first()
+        if slot is None:
+            raise exceptions.ValidationError({"slot": [_("No such slot in this round.")]})
+        plan = pickup_move(plan=plan, slot=slot, by=request.user, note=data.validated_data["note"])
+        return Response(UncollectedDoneSerializer(plan).data)
+
+    @extend_schema(request=UncollectedDoorSerializer, responses=UncollectedDoneSerializer)
+    @action(detail=True, methods=["post"], url_path="uncollected/door")
+    def uncollected_door(self, request, pk=None):
+        """Turn an uncollected pickup into a door delivery from its point; the household is
+        told."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        data = UncollectedDoorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = self._uncollected_plan(supply_round, data.validated_data["plan"])
+        plan = pickup_to_door(plan=plan, by=request.user, note=data.validated_data["note"])
+        plan.refresh_from_db(fields=["delivery"])
+        return Response(UncollectedDoneSerializer(plan).data)
+
+    @extend_schema(request=None, responses=ToldSerializer)
+    @action(detail=True, methods=["post"], url_path="uncollected/notify")
+    def uncollected_notify(self, request, pk=None):
+        """Tell each household whose pickup nobody collected what happens next; a household
+        already told is not told again."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response({"told": uncollected_notify(supply_round=supply_round, by=request.user)})
 
     @extend_schema(responses=RoundPlanSerializer)
     @action(detail=True, methods=["get"])

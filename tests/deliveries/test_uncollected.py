@@ -402,3 +402,68 @@ def test_two_staff_moving_into_the_last_place_of_a_slot_move_one(
         thread.join(20)
     assert sorted(outcomes) == ["moved", "slot_full"]
     assert OrderPlan.objects.filter(slot=later_slot).count() == 1
+
+
+class TestAdmin:
+    def test_staff_read_the_history_on_the_order_plan(self, client, missed, staff, other_staff):
+        late(missed, staff, reason="排队太长")
+        url = reverse("admin:deliveries_orderplan_change", args=[missed.pk])
+        client.force_login(staff)
+        page = client.get(url)
+        assert page.status_code == 200 and "排队太长" in page.content.decode()
+        client.force_login(other_staff)
+        assert client.get(url).status_code in (302, 404)
+
+
+class TestUncollectedApi:
+    def url(self, supply_round, tail=""):
+        return f"/api/v1/rounds/{supply_round.pk}/uncollected/{tail}"
+
+    def test_staff_list_move_deliver_and_tell(self, missed, later_slot, staff, planned_round):
+        client = client_for(staff)
+        listed = client.get(self.url(planned_round))
+        assert listed.status_code == 200, listed.content
+        rows = {row["plan"]: row for row in listed.json()}
+        assert missed.pk in rows
+        assert later_slot.pk in [slot["id"] for slot in rows[missed.pk]["later_slots"]]
+        moved = client.post(
+            self.url(planned_round, "move/"), {"plan": missed.pk, "slot": later_slot.pk}
+        )
+        assert moved.status_code == 200, moved.content
+        assert moved.json()["slot"] == later_slot.pk
+        mate = OrderPlan.objects.filter(slot=missed.slot_id).first()
+        door = client.post(self.url(planned_round, "door/"), {"plan": mate.pk})
+        assert door.status_code == 200 and door.json()["fulfilment"] == "door"
+        assert door.json()["delivery"] is not None
+        told = client.post(self.url(planned_round, "notify/"))
+        assert told.status_code == 200
+        left = OrderPlan.objects.filter(slot=missed.slot_id).count()
+        assert told.json() == {"told": left}
+        assert client.post(self.url(planned_round, "notify/")).json() == {"told": 0}
+
+    def test_bad_input_is_a_400_and_a_full_slot_says_why(
+        self, missed, later_slot, staff, planned_round
+    ):
+        client = client_for(staff)
+        assert client.post(self.url(planned_round, "move/"), {"plan": "²"}).status_code == 400
+        nowhere = client.post(self.url(planned_round, "move/"), {"plan": missed.pk, "slot": 0})
+        assert nowhere.status_code == 400 and "slot" in nowhere.json()
+        CollectionPoint.objects.filter(pk=missed.point_id).update(crowd_cap=1)
+        other = OrderPlan.objects.filter(point=missed.point_id).exclude(pk=missed.pk).first()
+        OrderPlan.objects.filter(pk=other.pk).update(slot=later_slot)
+        full = client.post(
+            self.url(planned_round, "move/"), {"plan": missed.pk, "slot": later_slot.pk}
+        )
+        assert full.status_code == 400 and full.json()["code"] == "slot_full"
+
+    def test_volunteers_get_a_403_and_another_committees_staff_a_404(
+        self, missed, later_slot, on_shift, volunteer, other_staff, planned_round
+    ):
+        assert client_for(volunteer).get(self.url(planned_round)).status_code == 403
+        outsider = client_for(other_staff)
+        assert outsider.get(self.url(planned_round)).status_code == 404
+        body = {"plan": missed.pk, "slot": later_slot.pk}
+        assert outsider.post(self.url(planned_round, "move/"), body).status_code == 404
+        assert outsider.post(self.url(planned_round, "door/"), body).status_code == 404
+        assert outsider.post(self.url(planned_round, "notify/")).status_code == 404
+        assert OrderPlan.objects.get(pk=missed.pk).slot_id == missed.slot_id

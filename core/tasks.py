@@ -7,3 +7,11 @@ from core.notifications import send_pending
 def send_pending_notices() -> int:
     """Send the notices not sent yet; run after each batch is stored and by beat to retry."""
     return send_pending()
+
+
+@shared_task(ignore_result=True, soft_time_limit=10, time_limit=20)
+def beat_heartbeat() -> None:
+    """Sent by beat every 30 s; `/health/` reads when it last ran."""
+    from core.health import heartbeat_record
+
+    heartbeat_record()

@@ -6,6 +6,7 @@ plans, slots, deliveries, re-plans) are written only by the planning jobs and ar
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import FieldHistoryAdmin
 from deliveries import selectors
 from deliveries.forms import CollectionPointAdminForm
 from deliveries.models import (
@@ -29,7 +30,7 @@ from supplies.selectors import rounds_managed_by
 
 
 @admin.register(CollectionPoint)
-class CollectionPointAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class CollectionPointAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
     form = CollectionPointAdminForm
     list_display = [
         "name",
@@ -68,7 +69,7 @@ class CollectionPointAdmin(RefusalsAsMessages, StaffScopedAdmin):
 
 
 @admin.register(CompoundPolicy)
-class CompoundPolicyAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class CompoundPolicyAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
     list_display = ["compound", "controlled_fulfilment", "updated_at", "updated_by"]
     list_select_related = ["compound", "updated_by"]
     fields = ["compound", "controlled_fulfilment"]

@@ -17,6 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core.models import Job, JobStatus
+from core.validators import validate_event_date
 from deliveries import selectors
 from deliveries.models import (
     CollectionPoint,
@@ -269,6 +270,7 @@ class PlanRequestSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
+        validators=[validate_event_date],
         help_text=gettext_lazy(
             "The day residents collect their packs; left out, the day already set "
             "(at first the day after the round closes)."
@@ -482,6 +484,14 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return rounds_managed_by(self.request.user)
+
+    def get_serializer_class(self):
+        # What OPTIONS describes for each action (the actions build their own answers).
+        if self.action in ("allocate", "schedule"):
+            return PlanRequestSerializer
+        if self.action == "plan":
+            return RoundPlanSerializer
+        return serializers.Serializer  # assign takes no input
 
     def _request(self, request, pk, kind: str) -> Response:
         supply_round = get_object_or_404(self.get_queryset(), pk=pk)
@@ -832,8 +842,12 @@ class MealEnrolSerializer(serializers.Serializer):
     meals = serializers.ListField(
         child=serializers.ChoiceField(choices=["lunch", "dinner"]), min_length=1
     )
-    dietary_notes = serializers.CharField(max_length=200, required=False, default="")
-    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    dietary_notes = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    starts_on = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_event_date]
+    )
     application = serializers.BooleanField(
         required=False,
         default=False,

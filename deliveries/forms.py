@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_event_date
 from deliveries.models import CollectionPoint, OrderPlan, PickupSlot
 from deliveries.services.planning import ALLOCATE, SCHEDULE
 from deliveries.services.points import POINT_FIELDS
@@ -14,6 +15,7 @@ class PlanForm(forms.Form):
 
     pickup_date = forms.DateField(
         label=_("pickup day"),
+        validators=[validate_event_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     kind = forms.ChoiceField(choices=[(ALLOCATE, _("Allocate")), (SCHEDULE, _("Schedule"))])

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.history import field_history
 from core.models import Event, Tracked, actor_field
 from residents.models import Building, ClosureChange, Compound, Household
 from supplies.models import Order, SupplyRound
@@ -47,6 +48,8 @@ class CompoundPolicy(Tracked):
         default=ControlledPolicy.PICKUP,
     )
 
+    history = field_history()
+
     class Meta:
         verbose_name = _("compound policy")
         verbose_name_plural = _("compound policies")
@@ -79,6 +82,8 @@ class CollectionPoint(Tracked):
     active = models.BooleanField(
         _("in use"), default=True, help_text=_("A point out of use gets no packs in new plans.")
     )
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("collection point")

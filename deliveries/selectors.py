@@ -48,7 +48,7 @@ from deliveries.models import (
 )
 from deliveries.slots import PickupUnit, walking_order
 from residents.models import Resident
-from residents.selectors import compounds_staffed_by, residents_vulnerable
+from residents.selectors import compounds_staffed_by, residents_vulnerable, room_order
 from supplies.models import OrderStatus, RoundStatus, SupplyRound
 from supplies.selectors import rounds_managed_by
 
@@ -310,7 +310,7 @@ def pickup_calls(
     slots = list(slots.order_by("point_id", "index"))
     rows = (
         OrderPlan.objects.filter(slot__in=[slot.pk for slot in slots])
-        .order_by("household__room", "pk")
+        .order_by(*room_order("household__room"), "pk")
         .values_list(
             "slot_id",
             "building__label",
@@ -395,8 +395,7 @@ def deliveries_of_volunteer_today(user: AnyUser, *, since) -> QuerySet[Delivery]
             Length("household__building__label"),
             "household__building__label",
             "household__unit",
-            Length("household__room"),
-            "household__room",
+            *room_order("household__room"),
             "pk",
         )
     )

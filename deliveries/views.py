@@ -15,11 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id, parse_moment
 from deliveries import selectors
 from deliveries.exports import manifest_export
 from deliveries.forms import MealEnrolForm, PlanForm, UncollectedActionForm
@@ -49,11 +49,11 @@ from deliveries.services.pickups import (
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
 from residents.admin import file_response
-from residents.selectors import user_is_staff_member
+from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
 from volunteers.models import Volunteer, VolunteerStatus
-from volunteers.selectors import volunteer_of
+from volunteers.selectors import volunteer_of, volunteers_managed_by
 
 PROGRESS_KEYS = ("planned", "out", "delivered", "failed")
 
@@ -191,11 +191,9 @@ def plan_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _tap_time(request: HttpRequest) -> datetime.datetime:
-    """The tap's moment from the form (an offline phone sends it late), else now."""
-    tapped_at = parse_datetime(request.POST.get("tapped_at", ""))
-    if tapped_at is None:
-        return timezone.now()
-    return tapped_at if timezone.is_aware(tapped_at) else timezone.make_aware(tapped_at)
+    """The tap's moment from the form (an offline phone sends it late), else now; a moment
+    that does not exist is refused (ApplicationError)."""
+    return parse_moment(request.POST.get("tapped_at")) or timezone.now()
 
 
 @login_required
@@ -302,13 +300,13 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     failed = selectors.failed_deliveries_of_round(supply_round)
     if request.method == "POST":
-        # A tampered form's non-numeric id is a 404, not a 500.
-        delivery_id, volunteer_id = request.POST.get("delivery", ""), request.POST.get("volunteer")
-        delivery = get_object_or_404(failed, pk=delivery_id if delivery_id.isdigit() else None)
+        # A tampered form's id (not one, or not the user's) is a 404, not a 500.
+        delivery = get_object_or_404(failed, pk=parse_id(request.POST.get("delivery")))
         try:
-            if volunteer_id:
+            if request.POST.get("volunteer"):
                 volunteer = get_object_or_404(
-                    Volunteer.objects.all(), pk=volunteer_id if volunteer_id.isdigit() else None
+                    volunteers_managed_by(request.user),
+                    pk=parse_id(request.POST.get("volunteer")),
                 )
                 delivery_reassign(delivery=delivery, volunteer=volunteer, by=request.user)
             delivery_retry(delivery=delivery, by=request.user)
@@ -434,7 +432,9 @@ def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def meals_create_today(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    counts = meals.meals_create_for_day(day=timezone.localdate(), by=request.user)
+    counts = meals.meals_create_for_day(
+        day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
+    )
     if counts["created"]:
         messages.success(
             request,
@@ -449,7 +449,9 @@ def meals_create_today(request: HttpRequest) -> HttpResponse:
 @require_POST
 def meals_assign_today(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    summary = deliveries_assign_meals(day=timezone.localdate(), by=request.user)
+    summary = deliveries_assign_meals(
+        day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
+    )
     messages.success(
         request,
         _("%(assigned)s meal deliveries assigned; %(unassigned)s left without a volunteer.")

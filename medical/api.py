@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.validators import validate_event_date
 from deliveries.services.pickups import points_at_gate
 from medical import selectors
 from medical.models import (
@@ -46,6 +47,7 @@ class MedicineItemSerializer(serializers.ModelSerializer):
             "substitute_note",
         ]
         read_only_fields = ["id", "substitute", "substitute_note"]
+        extra_kwargs = {"quantity": {"min_value": 1, "max_value": 999}}
 
 
 class MedicineRequestSerializer(serializers.ModelSerializer):
@@ -292,7 +294,7 @@ class TransportInputSerializer(serializers.Serializer):
     resident = ScopedId(scope=residents_visible_to)
     kind = serializers.ChoiceField(choices=TransportKind.choices)
     hospital = serializers.CharField(max_length=100)
-    appointment_at = serializers.DateTimeField()
+    appointment_at = serializers.DateTimeField(validators=[validate_event_date])
     recurrence = serializers.CharField(max_length=100, required=False, allow_blank=True)
     escort = ScopedId(scope=volunteers_managed_by, required=False, allow_null=True)
     vehicle = serializers.CharField(max_length=60, required=False, allow_blank=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id, parse_ids
 from deliveries.services.pickups import points_at_gate
 from medical import selectors
 from medical.forms import (
@@ -114,9 +115,7 @@ def _custody(row, post, by):
 
 def _managed_volunteer(by, value: str):
     """The chosen volunteer, if `by` manages them; a missing or non-numeric id is refused."""
-    volunteer = None
-    if value.isdigit():
-        volunteer = volunteers_managed_by(by).filter(pk=int(value)).first()
+    volunteer = volunteers_managed_by(by).filter(pk=parse_id(value)).first()
     if volunteer is None:
         raise ApplicationError(_("Choose an approved volunteer of the committee."))
     return volunteer
@@ -244,7 +243,7 @@ def staff_medicine(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_run(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    chosen = [value for value in request.POST.getlist("requests") if value.isdigit()]
+    chosen = parse_ids(request.POST.getlist("requests"))
     rows = list(selectors.medicine_requests_staffed_by(request.user).filter(pk__in=chosen))
     try:
         volunteer = _managed_volunteer(request.user, request.POST.get("volunteer", ""))

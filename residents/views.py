@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_ids
 from residents import selectors
 from residents.forms import ClosureChangeForm
 from residents.models import Role
@@ -46,8 +47,7 @@ def compound_overview(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.compounds_staffed_by(request.user).select_related("committee"), pk=pk
     )
     form = ClosureChangeForm(request.POST or None)
-    # Only ids: a tampered value must not turn into a server error.
-    ticked = [int(value) for value in request.POST.getlist("building") if value.isdigit()]
+    ticked = parse_ids(request.POST.getlist("building"))
     if request.method == "POST" and form.is_valid():
         chosen = list(compound.buildings.filter(pk__in=ticked))
         try:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deliveries', '0005_mealenrolment_mealenrolmentevent_and_more'),
+        ('deliveries', '0006_field_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -364,7 +364,7 @@ class ExitPassSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TransportKind.choices)
     hospital = serializers.CharField()
     appointment_at = serializers.DateTimeField()
-    escort_name = serializers.CharField(source="escort.name", default=None)
+    escort_name = serializers.CharField(source="escort.name", default=None, read_only=True)
     vehicle = serializers.CharField()
     status = serializers.CharField()
 

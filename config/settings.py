@@ -277,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliveries.tasks.create_daily_meals",
         "schedule": crontab(hour=5, minute=30),
     },
+    # 21:00, when the points have closed: households whose packs nobody collected are told.
+    "notify-uncollected-pickups": {
+        "task": "deliveries.tasks.notify_uncollected_pickups",
+        "schedule": crontab(hour=21, minute=0),
+    },
 }
 
 LOGGING = {

@@ -17,6 +17,7 @@ from deliveries.models import (
     MealEnrolment,
     MealEnrolmentEvent,
     OrderPlan,
+    PickupEvent,
     PickupSlot,
     Replan,
     RoundPlan,
@@ -119,8 +120,16 @@ class RoundPlanAdmin(ReadOnlyAdmin):
         return _of_managed_rounds(request, RoundPlan)
 
 
+class PickupEventInline(ReadOnlyInline):
+    model = PickupEvent
+    fields = ["at", "kind", "from_slot", "to_slot", "actor", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+
+
 @admin.register(OrderPlan)
 class OrderPlanAdmin(ReadOnlyAdmin):
+    inlines = [PickupEventInline]
     list_display = [
         "pickup_code",
         "household",
@@ -131,6 +140,7 @@ class OrderPlanAdmin(ReadOnlyAdmin):
         "slot",
         "unplaced",
         "handed_over_at",
+        "late_reason",
     ]
     list_filter = [
         ("round", admin.RelatedOnlyFieldListFilter),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
-from deliveries.services import assignment, meals, planning, replan
+from deliveries.services import assignment, meals, planning, replan, uncollected
 from supplies.models import SupplyRound
 
 LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
@@ -66,3 +66,10 @@ def create_daily_meals(day: str | None = None) -> dict:
     run twice: the deliveries are keyed on enrolment and day."""
     meal_day = datetime.date.fromisoformat(day) if day else timezone.localdate()
     return meals.meals_create_for_day(day=meal_day)
+
+
+@shared_task(acks_late=True, time_limit=300)
+def notify_uncollected_pickups() -> int:
+    """At the end of the pickup day, tell each household whose packs nobody collected what
+    happens next; safe to run twice: a household told is not told again."""
+    return uncollected.uncollected_notify_due()

@@ -8,6 +8,7 @@ import datetime
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
@@ -46,9 +47,19 @@ def schedule_pickups(round_id: int, job_id: int | None = None):
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
-def replan_buildings(change_ids: list[int]) -> int:
+def replan_buildings(change_ids: list[int], job_id: int | None = None) -> int:
     """Re-plan the open orders of buildings whose closure level changed."""
-    return len(replan.replan_for_changes(change_ids))
+    if job_id is None:
+        return len(replan.replan_for_changes(change_ids))
+
+    def work(progress):
+        replans = replan.replan_for_changes(change_ids)
+        return {"replans": [item.pk for item in replans]}, gettext(
+            "%(count)s plans changed by the closure change."
+        ) % {"count": len(replans)}
+
+    result = run_job(job_id, work)
+    return len(result["replans"]) if result else 0
 
 
 @shared_task(**LIMITS)

@@ -261,7 +261,6 @@ def volunteer_medicine(request: HttpRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
-    services.medicine_sync_delivered_of(volunteer=volunteer, by=request.user)
     context = {
         "volunteer": volunteer,
         "requests": selectors.by_urgency(

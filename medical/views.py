@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, parse_ids
@@ -89,6 +89,7 @@ def trip_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(selectors.medicine_requests_visible_to(request.user), pk=pk)
     context = {
@@ -257,6 +258,7 @@ def staff_run(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def volunteer_medicine(request: HttpRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
@@ -323,6 +325,7 @@ def staff_transport_step(request: HttpRequest, pk: int, step: str) -> HttpRespon
 
 
 @login_required
+@require_safe
 def transport_pass(request: HttpRequest, pk: int) -> HttpResponse:
     transport = get_object_or_404(selectors.transports_visible_to(request.user), pk=pk)
     context = {
@@ -337,6 +340,7 @@ def transport_pass(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def staff_vulnerable(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     entries = selectors.vulnerable_register(request.user)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, parse_ids
+from deliveries.services.pickups import points_at_gate
 from medical import selectors
 from medical.forms import (
     CheckInForm,
@@ -327,13 +329,46 @@ def staff_transport_step(request: HttpRequest, pk: int, step: str) -> HttpRespon
 @login_required
 @require_safe
 def transport_pass(request: HttpRequest, pk: int) -> HttpResponse:
+    """The exit pass: valid (code and QR) only for a confirmed trip on its day; otherwise a
+    big refusal in words, and no QR to show at the gate."""
     transport = get_object_or_404(selectors.transports_visible_to(request.user), pk=pk)
+    refusal = transports.transport_pass_refusal(transport, at=timezone.now())
     context = {
         "transport": transport,
+        "refusal": refusal,
         "code": pickup_code_display(transport.code),
-        "qr": mark_safe(pickup_code_svg(transport.code)),  # noqa: S308 - our own SVG
+        "qr": None if refusal else mark_safe(pickup_code_svg(transport.code)),  # noqa: S308
     }
     return render(request, "medical/transport_pass.html", context)
+
+
+@login_required
+def gate_pass(request: HttpRequest) -> HttpResponse:
+    """Check a resident's exit pass at a point the user serves, like a pickup code."""
+    now = timezone.now()
+    points = list(points_at_gate(request.user, at=now))
+    if not points:
+        raise Http404
+    chosen = request.POST.get("point") or request.GET.get("point")
+    point = next(
+        (p for p in points if str(p.pk) == chosen), points[0] if len(points) == 1 else None
+    )
+    code, transport, refusal = request.POST.get("code", ""), None, None
+    if request.method == "POST" and point is not None:
+        try:
+            transport = transports.transport_pass_check(
+                code=code, point=point, by=request.user, at=now
+            )
+        except ApplicationError as error:
+            refusal = error
+    context = {
+        "points": points,
+        "point": point,
+        "code": code,
+        "transport": transport,
+        "refusal": refusal,
+    }
+    return render(request, "medical/gate_pass.html", context)
 
 
 # Vulnerable register ----------------------------------------------------------------------

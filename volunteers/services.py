@@ -6,6 +6,7 @@ CheckConstraint is the last guard. Nothing is deleted: sign-ups and shifts are c
 with who, when and why."""
 
 import datetime
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -51,11 +52,18 @@ def _record(volunteer: Volunteer, to_status: str, by: User | None, note: str = "
 # Volunteers -------------------------------------------------------------------------------
 
 
+def _new_login_name() -> str:
+    """A login name nobody chose: registration then says nothing about which names exist."""
+    while True:
+        username = f"v{secrets.randbelow(10**8):08d}"
+        if not User.objects.filter(username__iexact=username).exists():
+            return username
+
+
 @transaction.atomic
 def volunteer_register(
     *,
     committee: Committee,
-    username: str,
     password: str,
     name: str,
     phone: str,
@@ -64,17 +72,16 @@ def volunteer_register(
     workgroups: Iterable[str] = (),
     compounds: Iterable[Compound] = (),
 ) -> Volunteer:
-    """A person registers on their phone: a login and a volunteer waiting for approval."""
-    username = username.strip()
-    if not username or not name.strip():
-        raise ApplicationError(_("Give a user name and your name."), extra={"code": "required"})
-    if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError(
-            _("This user name is taken; choose another."), extra={"code": "username_taken"}
-        )
+    """A person registers on their phone: a login and a volunteer waiting for approval.
+
+    The login name is given by the product, not chosen, so that the form cannot be used to find
+    out whether a user name exists (the page shows the new name to write down)."""
+    if not name.strip():
+        raise ApplicationError(_("Give your name."), extra={"code": "required"})
+    username = _new_login_name()
     try:
         phone_validator(phone)
-        validate_password(password, User(username=username))
+        validate_password(password, User(username=username, first_name=name[:150]))
     except ValidationError as error:
         raise ApplicationError(" ".join(error.messages), extra={"code": "invalid"}) from error
     if affiliation not in Affiliation.values:
@@ -197,9 +204,13 @@ def volunteer_settings_set(
         raise ApplicationError(
             _("A test is valid for between 1 hour and 14 days."), extra={"code": "invalid"}
         )
-    settings, _created = VolunteerSettings.objects.update_or_create(
-        committee=committee, defaults={"test_valid_hours": test_valid_hours}
-    )
+    with transaction.atomic():
+        settings = VolunteerSettings.objects.select_for_update().filter(
+            committee=committee
+        ).first() or VolunteerSettings(committee=committee)
+        settings.test_valid_hours = test_valid_hours
+        settings._history_user = by  # the field history says who set it
+        settings.save()
     return settings
 
 
@@ -515,7 +526,7 @@ def relay_move(
     )
     relay.volunteers.set(locked)
     overlapping = (
-        ShiftSignup.objects.select_for_update()
+        ShiftSignup.objects.select_for_update(of=("self",))  # not the shifts it joins
         .filter(
             volunteer__in=locked,
             status=SignupStatus.SIGNED_UP,

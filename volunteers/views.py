@@ -58,7 +58,14 @@ def register(request: HttpRequest, committee_id: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             login(request, volunteer.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Thank you. The committee will look at your sign-up."))
+            messages.success(
+                request,
+                _(
+                    "Thank you. The committee will look at your sign-up. Your login name is "
+                    "%(username)s: write it down, you log in with it and your password."
+                )
+                % {"username": volunteer.user.username},
+            )
             return redirect("volunteers:home")
     return render(request, "volunteers/register.html", {"form": form, "committee": committee})
 

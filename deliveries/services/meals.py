@@ -170,7 +170,11 @@ def meal_apply(
 
 
 def _locked(enrolment: MealEnrolment) -> MealEnrolment:
-    return MealEnrolment.objects.select_for_update().select_related("resident").get(pk=enrolment.pk)
+    return (
+        MealEnrolment.objects.select_for_update(of=("self",))
+        .select_related("resident")
+        .get(pk=enrolment.pk)
+    )
 
 
 def _decide(enrolment: MealEnrolment, *, status: str, reason: str, by: User | None):

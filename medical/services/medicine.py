@@ -130,9 +130,12 @@ def medicine_request_file(
     rows = [item for item in items if str(item.get("medicine", "")).strip()]
     if not rows:
         raise ApplicationError(_("Name at least one medicine."), extra={"code": "no_items"})
-    for item in rows:
-        if int(item.get("quantity") or 1) < 1:
-            raise ApplicationError(_("A quantity must be at least one."), extra={"code": "invalid"})
+    # Left out means one; 0 is a slip to refuse, never "one".
+    quantities = [
+        1 if item.get("quantity") in (None, "") else int(item["quantity"]) for item in rows
+    ]
+    if min(quantities) < 1:
+        raise ApplicationError(_("A quantity must be at least one."), extra={"code": "invalid"})
     request = MedicineRequest.objects.create(
         resident=resident,
         hospital=hospital[:100],
@@ -146,10 +149,10 @@ def medicine_request_file(
             request=request,
             medicine=str(item["medicine"]).strip()[:100],
             strength=str(item.get("strength", "")).strip()[:50],
-            quantity=int(item.get("quantity") or 1),
+            quantity=quantity,
             notes=str(item.get("notes", "")).strip()[:200],
         )
-        for item in rows
+        for item, quantity in zip(rows, quantities, strict=True)
     )
     MedicineEvent.objects.create(request=request, to_status=S.SUBMITTED, actor=by)
     return _fresh(request)

@@ -276,6 +276,15 @@ class TestApi:
         assert response.json()["status"] == "ended"
         assert len(api_client.get("/api/v1/meal-enrolments/").json()["results"]) == 1
 
+    def test_it_enrols_with_empty_dietary_notes(self, api_client, staff, younger):
+        api_client.force_authenticate(staff)
+        response = api_client.post(
+            "/api/v1/meal-enrolments/",
+            {"resident": younger.pk, "meals": ["lunch"], "dietary_notes": ""},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+
     def test_it_is_a_404_for_another_committee(self, api_client, staff, other_staff, younger):
         enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
         api_client.force_authenticate(other_staff)

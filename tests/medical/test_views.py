@@ -51,6 +51,14 @@ class TestResident:
         page = client.get(reverse("medical:home")).content.decode()
         assert "硝苯地平控释片" in page and "Submitted" in page
 
+    def test_it_refuses_a_quantity_of_0_on_the_page(self, client, resident, resident_user):
+        response = logged_in(client, resident_user).post(
+            reverse("medical:home"), {**FORM, "resident": resident.pk, "quantity_1": "0"}
+        )
+        assert response.status_code == 200
+        assert "quantity_1" in response.context["form"].errors
+        assert not MedicineRequest.objects.exists()
+
     def test_it_shows_why_a_form_is_refused(self, client, resident, resident_user):
         response = logged_in(client, resident_user).post(
             reverse("medical:home"), {**FORM, "resident": resident.pk, "hospital": ""}

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_ids
@@ -16,6 +17,7 @@ from residents.services import buildings_set_closure
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if selectors.user_is_staff_member(request.user):
         return redirect("staff-compounds")
@@ -32,6 +34,7 @@ def _staff_only(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def compound_list(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     compounds = selectors.compounds_staffed_by(request.user).select_related("committee")

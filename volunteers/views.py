@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, whole_number
@@ -41,6 +41,7 @@ from volunteers.services import (
 # Volunteers --------------------------------------------------------------------------------
 
 
+@require_safe
 def register_choose(request: HttpRequest) -> HttpResponse:
     committees = Committee.objects.select_related("street").order_by("street__name", "name")
     return render(request, "volunteers/register_choose.html", {"committees": committees})
@@ -77,6 +78,7 @@ def _own_volunteer(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     volunteer = selectors.volunteer_of(request.user)
     if volunteer is None:
@@ -156,6 +158,7 @@ def _staff_committees(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def staff_volunteers(request: HttpRequest) -> HttpResponse:
     committees = _staff_committees(request).order_by("name")
     volunteers = (
@@ -290,6 +293,7 @@ def staff_relay(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def staff_hours(request: HttpRequest) -> HttpResponse:
     committees = _staff_committees(request).order_by("name")
     day = _day(request.GET.get("week"))

@@ -190,15 +190,13 @@ class TestVolunteer:
         assert Delivery.objects.get(kind=DeliveryKind.MEDICINE).status == "delivered"
         assert CustodyEvent.objects.count() == 2
 
-    def test_the_page_marks_a_request_whose_delivery_was_delivered(self, client, purchased, runner):
-        from django.utils import timezone
+    def test_opening_the_page_changes_nothing(self, client, purchased, runner):
+        from deliveries.models import Delivery, DeliveryStatus
 
-        from deliveries.services.fulfilment import delivery_complete
-
-        delivery_complete(delivery=purchased.delivery, by=runner.user, tapped_at=timezone.now())
+        Delivery.objects.filter(pk=purchased.delivery_id).update(status=DeliveryStatus.DELIVERED)
         logged_in(client, runner.user).get(reverse("medical:volunteer"))
         purchased.refresh_from_db()
-        assert purchased.status == S.DELIVERED
+        assert purchased.status == S.PURCHASED
 
     def test_the_volunteer_does_not_see_anothers_request(self, client, assigned, other_runner):
         page = logged_in(client, other_runner.user).get(reverse("medical:volunteer"))

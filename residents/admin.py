@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
 from residents.importing import (
@@ -42,8 +43,6 @@ from residents.services import (
     resident_update,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def is_staff_member(request: HttpRequest) -> bool:
     if not hasattr(request, "_is_staff_member"):
@@ -52,7 +51,7 @@ def is_staff_member(request: HttpRequest) -> bool:
 
 
 def file_response(content: bytes, *, filename: str, file_format: str) -> HttpResponse:
-    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
+    content_type = XLSX_CONTENT_TYPE if file_format == "xlsx" else CSV_CONTENT_TYPE
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response

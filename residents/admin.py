@@ -15,7 +15,6 @@ from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
 from residents.importing import (
     RegisterImportRejected,
-    household_logins_sheet,
     register_export,
     register_import,
     register_template,
@@ -37,7 +36,7 @@ from residents.services import (
     RESIDENT_FIELDS,
     buildings_set_closure,
     household_create,
-    household_logins_create,
+    household_logins_request,
     household_update,
     resident_create,
     resident_update,
@@ -312,16 +311,17 @@ class HouseholdAdmin(StaffScopedAdmin):
 
     @admin.action(description=_("Create logins for the selected households"))
     def create_logins(self, request, queryset):
-        logins = household_logins_create(
-            households=queryset.select_related("building").order_by("building", "unit", "room"),
-            by=request.user,
-        )
-        if not logins:
-            self.message_user(request, _("Every selected household already has a login."))
+        try:
+            batch = household_logins_request(
+                households=queryset.select_related("building__compound").order_by(
+                    "building", "unit", "room"
+                ),
+                by=request.user,
+            )
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.WARNING)
             return None
-        return file_response(
-            household_logins_sheet(logins), filename="household-logins", file_format="xlsx"
-        )
+        return redirect("household-logins", pk=batch.pk)
 
     @admin.display(description=_("residents"), ordering="resident_count")
     def resident_count(self, household):

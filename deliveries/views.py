@@ -239,8 +239,8 @@ def gate(request: HttpRequest) -> HttpResponse:
     """Hand packs over at a point: pick the point, type or scan the code, check, confirm."""
     now = timezone.now()
     points = list(points_at_gate(request.user, at=now))
-    if not points:
-        raise Http404
+    if not points:  # off shift: say so, with the way back, rather than a bare Not Found
+        return render(request, "deliveries/gate_off_shift.html", status=404)
     chosen = request.POST.get("point") or request.GET.get("point")
     point = next(
         (p for p in points if str(p.pk) == chosen), points[0] if len(points) == 1 else None

@@ -196,8 +196,11 @@ def my_deliveries(request: HttpRequest) -> HttpResponse:
         raise Http404
     since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     deliveries = selectors.deliveries_of_volunteer_today(request.user, since=since)
+    buildings = selectors.walk_groups(deliveries)
     context = {
-        "buildings": selectors.walk_groups(deliveries),
+        "buildings": buildings,
+        "total_left": sum(building["left"] for building in buildings),
+        "total_done": sum(building["done"] for building in buildings),
         "failures": DeliveryFailure.choices,
     }
     return render(request, "deliveries/my_deliveries.html", context)

@@ -2,7 +2,7 @@
    they use, so that a reload with no network still shows the list (the taps themselves wait in
    localStorage, see volunteer-deliveries.js). API calls and forms always go to the network. */
 "use strict";
-const CACHE = "lhm-volunteer-v1";
+const CACHE = "lhm-volunteer-v2"; // new with every change of the files below: they are served cache-first
 const ASSETS = [
   "{% url 'my-deliveries' %}",
   "{% static 'css/site.css' %}",

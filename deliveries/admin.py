@@ -6,6 +6,7 @@ plans, slots, deliveries, re-plans) are written only by the planning jobs and ar
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import PhoneSearchAdminMixin
 from deliveries import selectors
 from deliveries.forms import CollectionPointAdminForm
 from deliveries.models import (
@@ -119,7 +120,7 @@ class RoundPlanAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OrderPlan)
-class OrderPlanAdmin(ReadOnlyAdmin):
+class OrderPlanAdmin(PhoneSearchAdminMixin, ReadOnlyAdmin):
     list_display = [
         "pickup_code",
         "household",
@@ -177,7 +178,7 @@ class DeliveryEventInline(ReadOnlyInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(PhoneSearchAdminMixin, ReadOnlyAdmin):
     list_display = [
         "household",
         "kind",

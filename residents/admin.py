@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.phones import PhoneSearchAdminMixin
 from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
 from residents.importing import (
@@ -280,7 +281,7 @@ class ResidentInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(StaffScopedAdmin):
+class HouseholdAdmin(PhoneSearchAdminMixin, StaffScopedAdmin):
     list_display = ["__str__", "unit", "room", "contact_phone", "resident_count", "vulnerable"]
     list_filter = [
         ("building__compound", admin.RelatedOnlyFieldListFilter),
@@ -342,7 +343,7 @@ class HouseholdAdmin(StaffScopedAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(StaffScopedAdmin):
+class ResidentAdmin(PhoneSearchAdminMixin, StaffScopedAdmin):
     form = ResidentAdminForm
     list_display = ["name", "household", "age", "sex", "needs_display", "care_level", "phone"]
     list_filter = [

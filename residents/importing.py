@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 
 from core.exceptions import ApplicationError
+from core.phones import phone_normalise, phone_validator
 from residents.models import (
     Compound,
     Household,
@@ -30,7 +31,6 @@ from residents.models import (
     Resident,
     ResidentNeed,
     Sex,
-    phone_validator,
 )
 
 
@@ -333,6 +333,8 @@ def register_import(*, compound: Compound, content: bytes, filename: str, by: Us
                         phone_problems[text[key]] = exc.messages[0]
                 if phone_problems[text[key]] is not None:
                     fail(key, phone_problems[text[key]])
+                else:  # stored as E.164, however the sheet wrote it
+                    text[key] = phone_normalise(text[key])
         birth_date = None
         if text.get("birth_date"):
             try:

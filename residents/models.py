@@ -4,18 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from core.models import Tracked
-
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 \-]{4,18}[0-9]$",
-    _("Enter a phone number of digits, optionally with spaces, dashes or a leading +."),
-)
+from core.phones import PhoneField
 
 
 class ClosureLevel(models.TextChoices):
@@ -156,9 +152,7 @@ class Household(Tracked):
     )
     unit = models.PositiveSmallIntegerField(_("unit"), default=1)
     room = models.CharField(_("room"), max_length=20)
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
-    )
+    contact_phone = PhoneField(_("contact phone"), blank=True)
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -209,7 +203,7 @@ class Resident(Tracked):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="residents"
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    phone = PhoneField(_("phone"), blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     care_level = models.PositiveSmallIntegerField(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.phones import PhoneSearchAdminMixin
 from residents.admin import (
     BuildingListFilter,
     ReadOnlyForStaff,
@@ -102,7 +103,7 @@ class LicenceCheckedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class SupplierAdmin(PhoneSearchAdminMixin, RefusalsAsMessages, StaffScopedAdmin):
     list_display = [
         "name",
         "licence_number",
@@ -505,7 +506,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyForStaff):
+class OrderAdmin(PhoneSearchAdminMixin, ReadOnlyForStaff):
     """Orders are placed, edited and paid through the pages and the API; here they are read."""
 
     list_display = [

@@ -15,13 +15,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# HOST and PORT as for `make serve` (127.0.0.1:8000 unless set).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_points
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "Serving on http://127.0.0.1:8000 (the logins are printed above)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://$(HOST):$(PORT) (the logins are printed above)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production: migrate, collect the static files, then gunicorn, a Celery worker and beat
 # (config/serve.sh; HOST, PORT, WEB_CONCURRENCY, DATABASE_URL, CELERY_BROKER_URL).

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import FieldHistoryAdmin
+from core.phones import PhoneSearchAdminMixin
 from deliveries import selectors
 from deliveries.forms import CollectionPointAdminForm
 from deliveries.models import (
@@ -128,7 +129,7 @@ class PickupEventInline(ReadOnlyInline):
 
 
 @admin.register(OrderPlan)
-class OrderPlanAdmin(ReadOnlyAdmin):
+class OrderPlanAdmin(PhoneSearchAdminMixin, ReadOnlyAdmin):
     inlines = [PickupEventInline]
     list_display = [
         "pickup_code",
@@ -188,7 +189,7 @@ class DeliveryEventInline(ReadOnlyInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(PhoneSearchAdminMixin, ReadOnlyAdmin):
     list_display = [
         "household",
         "kind",

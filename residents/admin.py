@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
+from core.phones import PhoneSearchAdminMixin
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
@@ -279,7 +280,7 @@ class ResidentInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(FieldHistoryAdmin, StaffScopedAdmin):
+class HouseholdAdmin(FieldHistoryAdmin, PhoneSearchAdminMixin, StaffScopedAdmin):
     list_display = ["__str__", "unit", "room", "contact_phone", "resident_count", "vulnerable"]
     list_filter = [
         ("building__compound", admin.RelatedOnlyFieldListFilter),
@@ -342,7 +343,7 @@ class HouseholdAdmin(FieldHistoryAdmin, StaffScopedAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(FieldHistoryAdmin, StaffScopedAdmin):
+class ResidentAdmin(FieldHistoryAdmin, PhoneSearchAdminMixin, StaffScopedAdmin):
     form = ResidentAdminForm
     list_display = ["name", "household", "age", "sex", "needs_display", "care_level", "phone"]
     list_filter = [

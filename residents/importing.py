@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext, override
 
 from core.exceptions import ApplicationError
 from core.history import CHANGED, CREATED, history_snapshot
+from core.phones import phone_normalise, phone_validator
 from core.spreadsheets import csv_cell_read, spreadsheet_bytes, spreadsheet_csv, spreadsheet_xlsx
 from residents.models import (
     Compound,
@@ -32,7 +33,6 @@ from residents.models import (
     Resident,
     ResidentNeed,
     Sex,
-    phone_validator,
 )
 
 
@@ -336,6 +336,8 @@ def register_import(*, compound: Compound, content: bytes, filename: str, by: Us
                         phone_problems[text[key]] = exc.messages[0]
                 if phone_problems[text[key]] is not None:
                     fail(key, phone_problems[text[key]])
+                else:  # stored as E.164, however the sheet wrote it
+                    text[key] = phone_normalise(text[key])
         birth_date = None
         if text.get("birth_date"):
             try:

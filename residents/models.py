@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +12,8 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from core.history import field_history
 from core.models import Tracked, actor_field
+from core.phones import PhoneField
 from core.validators import validate_birth_date
-
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 \-]{4,18}[0-9]$",
-    _("Enter a phone number of digits, optionally with spaces, dashes or a leading +."),
-)
 
 
 class ClosureLevel(models.TextChoices):
@@ -158,9 +154,7 @@ class Household(Tracked):
     )
     unit = models.PositiveSmallIntegerField(_("unit"), default=1)
     room = models.CharField(_("room"), max_length=20)
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
-    )
+    contact_phone = PhoneField(_("contact phone"), blank=True)
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -213,7 +207,7 @@ class Resident(Tracked):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="residents"
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    phone = PhoneField(_("phone"), blank=True)
     birth_date = models.DateField(
         _("birth date"), null=True, blank=True, validators=[validate_birth_date]
     )

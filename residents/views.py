@@ -90,6 +90,7 @@ def _login_batch(request: HttpRequest, pk: int):
 
 
 @login_required
+@require_safe
 def household_logins(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a batch of household logins and, once done, its password file."""
     batch = _login_batch(request, pk)
@@ -97,6 +98,7 @@ def household_logins(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def household_logins_job(request: HttpRequest, pk: int) -> JsonResponse:
     """The batch's job, polled every second by the page's progress bar."""
     job = _login_batch(request, pk).job

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
+from core.phones import PhoneSearchAdminMixin
 from residents.admin import (
     BuildingListFilter,
     ReadOnlyForStaff,
@@ -103,7 +104,7 @@ class LicenceCheckedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
+class SupplierAdmin(FieldHistoryAdmin, PhoneSearchAdminMixin, RefusalsAsMessages, StaffScopedAdmin):
     list_display = [
         "name",
         "licence_number",
@@ -506,7 +507,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyForStaff):
+class OrderAdmin(PhoneSearchAdminMixin, ReadOnlyForStaff):
     """Orders are placed, edited and paid through the pages and the API; here they are read."""
 
     list_display = [

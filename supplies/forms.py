@@ -1,14 +1,13 @@
 """Forms of the supplies pages. They parse input; limits, stock and scope are checked by the
 services and selectors, so that a refusal reads the same on every page and in the API."""
 
-import re
 from collections.abc import Sequence
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import phone_normalise
 from core.validators import validate_event_date
 from residents.models import Household, Resident
 from supplies.models import Offer, PaymentStatus
@@ -52,11 +51,6 @@ class OrderForm(forms.Form):
         }
 
 
-def _digits(field: str):
-    """The phone number as stored, without the spaces and dashes people write in it."""
-    return Replace(Replace(F(field), Value(" "), Value("")), Value("-"), Value(""))
-
-
 class HouseholdSearchForm(forms.Form):
     """Step 1 of the hotline: building, unit and room, or a phone number."""
 
@@ -66,7 +60,7 @@ class HouseholdSearchForm(forms.Form):
     building = forms.CharField(label=_("building"), max_length=30, required=False)
     unit = forms.IntegerField(label=_("unit"), min_value=1, max_value=50, required=False)
     room = forms.CharField(label=_("room"), max_length=20, required=False)
-    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
 
     def __init__(self, *args, compounds, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +69,7 @@ class HouseholdSearchForm(forms.Form):
             del self.fields["compound"]
 
     def clean_phone(self) -> str:
-        return re.sub(r"[^0-9+]", "", self.cleaned_data["phone"])
+        return phone_normalise(self.cleaned_data["phone"])
 
     def clean(self):
         data = super().clean()
@@ -93,12 +87,8 @@ class HouseholdSearchForm(forms.Form):
         if data.get("compound"):
             found = found.filter(building__compound=data["compound"])
         if data.get("phone"):
-            on_resident = Resident.objects.annotate(digits=_digits("phone")).filter(
-                household=OuterRef("pk"), digits=data["phone"]
-            )
-            found = found.annotate(contact_digits=_digits("contact_phone")).filter(
-                Q(contact_digits=data["phone"]) | Exists(on_resident)
-            )
+            on_resident = Resident.objects.filter(household=OuterRef("pk"), phone=data["phone"])
+            found = found.filter(Q(contact_phone=data["phone"]) | Exists(on_resident))
         if data.get("building"):
             label = data["building"].strip()
             # People say "12" for the building labelled 12号楼.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import field_history
 from core.models import Event, Tracked, actor_field
+from core.phones import PhoneField
 from residents.models import Committee, Compound, Household, Street
 
 
@@ -22,7 +23,7 @@ class Supplier(Tracked):
     licence_checked_at = models.DateTimeField(_("licence checked at"), null=True, blank=True)
     licence_checked_by = actor_field(_("licence checked by"))
     contact_name = models.CharField(_("contact"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_phone = PhoneField(_("contact phone"), blank=True)
 
     history = field_history()
 

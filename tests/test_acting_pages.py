@@ -16,13 +16,18 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from core.jobs import run_job
 from core.models import Notice
 from deliveries.models import CollectionPoint, Delivery, Fulfilment, OrderPlan
 from deliveries.services.fulfilment import delivery_fail
 from deliveries.services.meals import meal_apply, meal_enrol, meals_create_for_day
 from medical.services import medicine, transports
 from residents.models import ClosureLevel, Role
-from residents.services import membership_grant
+from residents.services import (
+    household_logins_request,
+    household_logins_run,
+    membership_grant,
+)
 from supplies.models import Channel, RoundKind
 from supplies.services.orders import order_place
 from supplies.services.rounds import (
@@ -102,6 +107,8 @@ READ_ONLY = {
     "medical:volunteer",
     "medical:transport-pass",
     "medical:staff-vulnerable",
+    "household-logins",
+    "household-logins-job",
 }
 
 OTHER_COMMITTEE = ("other_staff", "other_resident", "other_leader", "other_volunteer")
@@ -164,6 +171,8 @@ ACTING: dict[str, Case] = {
         lambda w: [w["compound"].pk],
         lambda w: {"building": [w["building"].pk], "level": ClosureLevel.SEALED, "reason": "阳性"},
     ),
+    # The password file, taken once: the owner's POST wipes the passwords.
+    "household-logins-file": Case("staff", lambda w: [w["login_batch"].pk]),
     # supplies
     "round-order": Case(
         "neighbour",
@@ -558,6 +567,12 @@ def world(
         appointment_at=now + datetime.timedelta(days=1),
         by=resident_user,
     )
+    # Logins asked for the neighbour's household (it has one already: a new household).
+    batch = household_logins_request(
+        households=[HouseholdFactory(building=building, unit=2, room="601")], by=staff
+    )
+    run_job(batch.job_id, lambda progress: household_logins_run(batch.pk, progress))
+    w["login_batch"] = batch
     return w
 
 
@@ -646,6 +661,8 @@ GET_AS = {
     "medical:staff-transports": ("staff", lambda w: []),
     "medical:transport-pass": ("resident", lambda w: [w["transport"].pk]),
     "medical:staff-vulnerable": ("staff", lambda w: []),
+    "household-logins": ("staff", lambda w: [w["login_batch"].pk]),
+    "household-logins-job": ("staff", lambda w: [w["login_batch"].pk]),
 }
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.phones import PhoneSearchAdminMixin
 from residents.admin import ReadOnlyForStaff, ReadOnlyInline, is_staff_member
 from residents.selectors import compounds_staffed_by
 from volunteers import selectors
@@ -56,7 +57,7 @@ def _run(model_admin, request, queryset, service, done) -> None:
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(ReadOnlyScoped):
+class VolunteerAdmin(PhoneSearchAdminMixin, ReadOnlyScoped):
     list_display = ["name", "committee", "phone", "affiliation", "status", "tested_at"]
     list_filter = ["status", "affiliation", ("committee", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["committee"]
@@ -132,7 +133,7 @@ class RelayAdmin(ReadOnlyScoped):
 
 
 @admin.register(TestRecord)
-class TestRecordAdmin(ReadOnlyScoped):
+class TestRecordAdmin(PhoneSearchAdminMixin, ReadOnlyScoped):
     list_display = ["volunteer", "kind", "taken_at", "recorded_at", "recorded_by"]
     list_filter = ["kind"]
     list_select_related = ["volunteer", "recorded_by"]

@@ -4,6 +4,7 @@ by the services, so that a refusal reads the same on every page and in the API."
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import PhoneFormField
 from core.validators import validate_event_date
 from volunteers.models import Affiliation, TestKind, Workgroup
 
@@ -12,11 +13,7 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 
 class RegisterForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=60)
-    phone = forms.CharField(
-        label=_("phone"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    phone = PhoneFormField(label=_("phone"))
     password = forms.CharField(
         label=_("password"),
         max_length=128,

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import field_history
 from core.models import Event, Tracked, actor_field
-from residents.models import Committee, Compound, Household, phone_validator
+from core.phones import PhoneField
+from residents.models import Committee, Compound, Household
 
 
 class Workgroup(models.TextChoices):
@@ -86,7 +87,7 @@ class Volunteer(Tracked):
         Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="volunteers"
     )
     name = models.CharField(_("name"), max_length=60)
-    phone = models.CharField(_("phone"), max_length=20, validators=[phone_validator])
+    phone = PhoneField(_("phone"))
     affiliation = models.CharField(
         _("affiliation"), max_length=20, choices=Affiliation.choices, default=Affiliation.RESIDENT
     )

@@ -20,7 +20,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from residents.models import Committee, Compound, Role, phone_validator
+from core.phones import phone_validator
+from residents.models import Committee, Compound, Role
 from residents.services import membership_grant
 from volunteers.models import (
     DEFAULT_TEST_VALID_HOURS,

@@ -2,6 +2,7 @@
 deliveries, the staff page and the API, each scoped to the staff's committee."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -195,6 +196,16 @@ class TestStaffPage:
         response = client.post(reverse("meals-create-today"), follow=True)
         assert any("Nothing new" in str(m) for m in get_messages(response.wsgi_request))
         assert Delivery.objects.filter(kind=DeliveryKind.MEAL).count() == 1
+
+    def test_it_puts_each_checkbox_inside_its_label_in_the_styled_form(self, client, staff):
+        client.force_login(staff)
+        page = client.get(reverse("meals")).content.decode()
+        assert "css/meals.css" in page
+        assert '<form method="post" class="stack meals-form"' in page
+        for name in ("lunch", "dinner", "application"):
+            assert re.search(
+                rf'<label class="meals-check"><input type="checkbox" name="{name}"', page
+            )
 
     def test_it_enrols_from_the_page(self, client, staff, elder):
         client.force_login(staff)

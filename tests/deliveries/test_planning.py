@@ -649,7 +649,7 @@ def test_every_household_is_told_how_its_packs_reach_it(scheduled, points):
     for plan in plans(scheduled):
         notice = notices[f"/orders/{plan.order_id}/"]
         assert notice.title == "第一批蔬菜团购: how your packs reach you"
-        assert notice.phone == plan.household.contact_phone == "13800138000"
+        assert notice.phone == plan.household.contact_phone == "+8613800138000"
         assert notice.recipient_id == plan.household.account_id
         if plan.fulfilment == Fulfilment.PICKUP:
             start = plan.slot.start.astimezone(SHANGHAI)

@@ -362,7 +362,12 @@ class TestHouseholds:
     def test_it_registers_a_household(self, as_staff, staff, building):
         response = as_staff.post(
             "/api/v1/households/",
-            {"building": building.pk, "unit": 2, "room": "1203", "contact_phone": "13800138001"},
+            {
+                "building": building.pk,
+                "unit": 2,
+                "room": "1203",
+                "contact_phone": "+86 138 0013 8001",
+            },
             format="json",
         )
 
@@ -376,7 +381,7 @@ class TestHouseholds:
         )
         household = Household.objects.get(pk=body["id"])
         assert (household.created_by, household.updated_by) == (staff, staff)
-        assert household.contact_phone == "13800138001"
+        assert household.contact_phone == body["contact_phone"] == "+8613800138001"
 
     def test_it_changes_a_household(self, api_client, street_staff, household):
         api_client.force_authenticate(street_staff)
@@ -389,7 +394,7 @@ class TestHouseholds:
 
         assert response.status_code == 200, response.content
         household.refresh_from_db()
-        assert (household.room, household.contact_phone) == ("102", "13900139000")
+        assert (household.room, household.contact_phone) == ("102", "+8613900139000")
         assert household.updated_by == street_staff
 
     @pytest.mark.parametrize(

@@ -120,8 +120,8 @@ def tower(compound):
 def good_rows(building, tower) -> list[dict]:
     return [
         resident_row(
-            household_phone="13800138000",
-            phone="13900139000",
+            household_phone="138 0013 8000",  # as people write them: stored in E.164
+            phone="+86 139-0013-9000",
             birth_date="1941-05-02",
             sex="F",
             needs="elderly_alone; chronic_medication",
@@ -136,9 +136,9 @@ def good_rows(building, tower) -> list[dict]:
 
 
 GOOD_REGISTER = [
-    ("1", 1, "101", "13800138000", "张秀英", "13900139000", datetime.date(1941, 5, 2), "F",
+    ("1", 1, "101", "+8613800138000", "张秀英", "+8613900139000", datetime.date(1941, 5, 2), "F",
      ("chronic_medication", "elderly_alone"), 3, "耳背，需敲门"),
-    ("1", 1, "101", "13800138000", "王建国", "", datetime.date(1938, 11, 20), "M",
+    ("1", 1, "101", "+8613800138000", "王建国", "", datetime.date(1938, 11, 20), "M",
      ("aged_80_plus", "dialysis"), 0, ""),
     ("2", 3, "1203", "", "李浩然", "", None, "M", (), 0, ""),
 ]  # fmt: skip
@@ -320,7 +320,7 @@ class TestImportingAgain:
         assert result == ImportResult(households_updated=1, residents_updated=1)
         resident = Resident.objects.select_related("household").get(pk=resident.pk)
         assert (resident.care_level, resident.need_codes) == (5, ["chronic_medication"])
-        assert resident.household.contact_phone == "13700000000"
+        assert resident.household.contact_phone == "+8613700000000"
         assert resident.household.updated_by == staff
 
     def test_it_keeps_the_household_phone_when_the_file_gives_none(
@@ -331,7 +331,7 @@ class TestImportingAgain:
         )
 
         household.refresh_from_db()
-        assert household.contact_phone == "13800138000"
+        assert household.contact_phone == "+8613800138000"
 
 
 class TestBadFiles:
@@ -364,7 +364,8 @@ class TestBadFiles:
             (
                 12,
                 "Phone",
-                "Enter a phone number of digits, optionally with spaces, dashes or a leading +.",
+                "Enter a valid phone number: a mobile such as 139 1234 5678, a landline with its "
+                "area code such as (021) 6234 5678, or a number with its + country code.",
             ),
             (10, "Household phone", "Another household phone was given on row 2."),
         ]
@@ -818,7 +819,7 @@ class TestHistory:
             (h.history_type, h.contact_phone, h.history_user)
             for h in household.history.order_by("history_date", "history_id")
         ]
-        assert phones == [("+", "13900001111", staff), ("~", "13900002222", staff)]
+        assert phones == [("+", "+8613900001111", staff), ("~", "+8613900002222", staff)]
         tags = sorted(
             (h.history_type, h.need) for h in ResidentNeed.history.filter(resident_id=resident.pk)
         )

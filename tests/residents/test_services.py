@@ -58,7 +58,7 @@ class TestHouseholds:
         assert (household.unit, household.room, household.contact_phone) == (
             2,
             "503",
-            "13800000001",
+            "+8613800000001",
         )
 
     def test_it_refuses_a_unit_the_building_does_not_have(self, building, staff):

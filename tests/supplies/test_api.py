@@ -181,13 +181,14 @@ class TestSuppliers:
     def test_staff_register_a_supplier_in_their_street(self, street, staff):
         response = client_for(staff).post(
             API + "suppliers/",
-            {"name": "叮咚保供", "licence_number": "JY131", "contact_phone": "021-1234"},
+            {"name": "叮咚保供", "licence_number": "JY131", "contact_phone": "(021) 6234 5678"},
             format="json",
         )
 
         assert response.status_code == 201, response.content
         body = response.json()
         assert (body["street"], body["licence_checked"]) == (street.pk, False)
+        assert body["contact_phone"] == "+862162345678"  # a landline, stored in E.164
         assert Supplier.objects.get(pk=body["id"]).created_by == staff
 
     def test_a_group_leader_cannot_register_a_supplier(self, leader):

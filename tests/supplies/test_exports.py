@@ -124,7 +124,7 @@ class TestByHousehold:
             "1",
             1,
             "101",
-            "13900000101",
+            "+8613900000101",
             first.pickup_code,
             2,
             1,

@@ -454,6 +454,27 @@ class TestHotline:
 
         assert response.context["households"] == [household]
 
+    @pytest.mark.parametrize("stored", ["13912345678", "+86 139 1234 5678"])
+    @pytest.mark.parametrize(
+        "typed", ["13912345678", "139 1234 5678", "+86 139 1234 5678", "+8613912345678"]
+    )
+    def test_it_finds_a_contact_phone_however_it_was_stored_or_typed(
+        self, as_staff, household, building, stored, typed
+    ):
+        household.contact_phone = stored
+        household.save(update_fields=["contact_phone"])
+        HouseholdFactory(building=building, room="102", contact_phone="13911112222")
+
+        response = self.hotline(as_staff, phone=typed)
+
+        assert response.context["households"] == [household]
+
+    def test_it_finds_a_landline_typed_with_its_brackets(self, as_staff, household):
+        household.contact_phone = "021-62345678"
+        household.save(update_fields=["contact_phone"])
+
+        assert self.hotline(as_staff, phone="(021) 6234 5678").context["households"] == [household]
+
     def test_it_finds_only_households_in_the_staff_members_own_compounds(
         self, client, household, other_household, other_staff
     ):

@@ -7,7 +7,7 @@ class DeliveriesConfig(AppConfig):
     verbose_name = _("Deliveries")
 
     def ready(self) -> None:
-        from deliveries import receivers
+        from deliveries import receivers, wordings  # noqa: F401 - registers what it says
         from residents.signals import closure_changed
         from supplies.signals import round_closed
 

@@ -37,24 +37,29 @@ PHONE = {
 STAFF_PASSWORD = "pass-1234"  # what tests.factories.UserFactory sets
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-# Run in every document once it has loaded; the result goes back through `__axeReport`, and
-# `__axeDone` lets the teardown wait for the last page's check.
+# Run in every page of ours once it has loaded; the result goes back through `__axeReport`,
+# and `__axeFinished` lets a test (and the teardown) wait for the check.
 AXE_ON_LOAD = """
-if (window.top === window) {
-  window.__axeDone = new Promise((done) => {
-    window.addEventListener("load", () => {
-      axe.run(document, {resultTypes: ["violations"]}).then((results) => {
-        const violations = results.violations.map((v) => ({
-          id: v.id, impact: v.impact, help: v.help,
-          nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + ": " + n.failureSummary),
-        }));
-        return window.__axeReport(
-          location.pathname, document.documentElement.lang, violations);
-      }).finally(done);
-    });
+if (window.top === window && location.protocol.startsWith("http")) {
+  window.__axeFinished = false;
+  window.addEventListener("load", () => {
+    axe.run(document, {resultTypes: ["violations"]}).then((results) => {
+      const violations = results.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + ": " + n.failureSummary),
+      }));
+      return window.__axeReport(location.pathname, document.documentElement.lang, violations);
+    }).finally(() => { window.__axeFinished = true; });
   });
 }
 """
+AXE_FINISHED = "() => window.__axeFinished !== false"
+
+
+def axe_wait(page, timeout: float = 15_000) -> None:
+    """Wait until axe-core has checked the page that is loaded now (if it is one of ours)."""
+    page.wait_for_function(AXE_FINISHED, timeout=timeout)
+
 
 call_report = pytest.StashKey()
 axe_audits: list[dict] = []  # every check of the session: path, language, violations
@@ -137,7 +142,7 @@ def phone_context(browser, axe_violations):
         for page in context.pages:
             # The last page's check may still be running; a page closed has none to wait for.
             with contextlib.suppress(Exception):
-                page.evaluate("window.__axeDone")
+                axe_wait(page, timeout=5_000)
         context.close()
 
 

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     # Field history (core.history) records the request's user as who made each edit.
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.AdminInlineStyles",  # inside CSPMiddleware: it marks the response first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
@@ -99,6 +100,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+ADMIN_URL_PREFIX = "admin/"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

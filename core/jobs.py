@@ -13,13 +13,31 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from kombu.exceptions import OperationalError
 
 from core.exceptions import ApplicationError
 from core.models import UNFINISHED_JOB_STATUSES, Job, JobStatus
+from core.wording import Said, wording
+
+Message = str | Said  # a Said is stored as its code and parameters too, for any reader
+
+
+def _message(message: Message) -> dict:
+    """The message's fields: its words now, and what it says when it is a Said."""
+    wording = message.stored() if isinstance(message, Said) else {}
+    return {"message": str(message)[:300], "wording": wording}
+
 
 logger = logging.getLogger(__name__)
+
+QUEUE_PAUSED = wording(
+    "core.job.queue_paused",
+    gettext_lazy(
+        "Background work is paused: the queue cannot be reached. The job starts by itself as "
+        "soon as it is back."
+    ),
+)
 
 
 def subject_of(instance) -> str:
@@ -27,8 +45,8 @@ def subject_of(instance) -> str:
     return f"{instance._meta.label_lower}:{instance.pk}"
 
 
-def job_create(*, kind: str, subject: str, by=None, message: str = "") -> Job:
-    return Job.objects.create(kind=kind, subject=subject, created_by=by, message=message)
+def job_create(*, kind: str, subject: str, by=None, message: Message = "") -> Job:
+    return Job.objects.create(kind=kind, subject=subject, created_by=by, **_message(message))
 
 
 def job_start(job_id: int) -> bool:
@@ -47,18 +65,18 @@ def job_start(job_id: int) -> bool:
     )
 
 
-def job_progress(job_id: int, percent: int, message: str) -> None:
+def job_progress(job_id: int, percent: int, message: Message) -> None:
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        percent=max(0, min(100, int(percent))), message=message[:300], updated_at=timezone.now()
+        percent=max(0, min(100, int(percent))), **_message(message), updated_at=timezone.now()
     )
 
 
-def job_succeed(job_id: int, *, result: dict, message: str) -> None:
+def job_succeed(job_id: int, *, result: dict, message: Message) -> None:
     """Record the result; a job already finished (abandoned for a newer run) stays as it is."""
     Job.objects.filter(pk=job_id, status__in=UNFINISHED_JOB_STATUSES).update(
         status=JobStatus.SUCCEEDED,
         percent=100,
-        message=message[:300],
+        **_message(message),
         result=result,
         finished_at=timezone.now(),
         updated_at=timezone.now(),
@@ -70,13 +88,14 @@ def job_fail(job_id: int, *, error: str) -> None:
     Job.objects.filter(pk=job_id, status__in=UNFINISHED_JOB_STATUSES).update(
         status=JobStatus.FAILED,
         message=error[:300],
+        wording={},
         error=error,
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
 
 
-def jobs_abandon(*, kind: str, subject: str, keep: int, note: str) -> int:
+def jobs_abandon(*, kind: str, subject: str, keep: int, note: Message) -> int:
     """Close the unfinished jobs of the same kind and subject as a newer run, `keep`.
 
     A worker killed mid-way leaves its job running for ever; the next run supersedes it."""
@@ -85,7 +104,7 @@ def jobs_abandon(*, kind: str, subject: str, keep: int, note: str) -> int:
         .exclude(pk=keep)
         .update(
             status=JobStatus.ABANDONED,
-            message=note[:300],
+            **_message(note),
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )
@@ -122,11 +141,7 @@ def job_dispatch(job_id: int) -> bool:
     except QUEUE_UNREACHABLE as error:
         logger.warning("job %s not sent, the queue cannot be reached: %s", job.pk, error)
         Job.objects.filter(pk=job.pk, dispatched_at__isnull=True).update(
-            message=gettext(
-                "Background work is paused: the queue cannot be reached. The job starts by "
-                "itself as soon as it is back."
-            ),
-            updated_at=timezone.now(),
+            **_message(QUEUE_PAUSED()), updated_at=timezone.now()
         )
         return False
     Job.objects.filter(pk=job.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
@@ -143,10 +158,10 @@ def jobs_dispatch_waiting(*, older_than: datetime.timedelta = datetime.timedelta
     return sum(job_dispatch(pk) for pk in waiting.values_list("pk", flat=True)[:200])
 
 
-Progress = Callable[[int, str], None]
+Progress = Callable[[int, Message], None]
 
 
-def run_job(job_id: int, work: Callable[[Progress], tuple[dict, str]]) -> dict | None:
+def run_job(job_id: int, work: Callable[[Progress], tuple[dict, Message]]) -> dict | None:
     """Run `work(progress)` as the job: running, then succeeded with its (result, message).
 
     A refusal (ApplicationError) fails the job with its message, for staff to read; anything

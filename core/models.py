@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.wording import words
+
 
 def actor_field(verbose_name) -> models.ForeignKey:
     """Who did something to a row (optional, never deleted with them): one shape everywhere."""
@@ -64,6 +66,8 @@ class Job(models.Model):
     )
     percent = models.PositiveSmallIntegerField(_("percent"), default=0)
     message = models.CharField(_("message"), max_length=300, blank=True)
+    # What the message says, as a code and its parameters (core.wording), for any language.
+    wording = models.JSONField(_("wording"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -93,6 +97,11 @@ class Job(models.Model):
     def finished(self) -> bool:
         return self.status not in UNFINISHED_JOB_STATUSES
 
+    @property
+    def message_text(self) -> str:
+        """The message in the reader's language (the stored text for older rows)."""
+        return words(self.wording, self.message)
+
 
 class Notice(models.Model):
     """A message to a person: shown in their in-app inbox and sent through the backends.
@@ -111,6 +120,10 @@ class Notice(models.Model):
     email = models.EmailField(_("email"), blank=True)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("message"))
+    # What the notice says, as a code and its parameters (core.wording), for any language;
+    # title and body keep the words it was first written in.
+    wording = models.JSONField(_("wording"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
     key = models.CharField(_("key"), max_length=120, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -126,3 +139,12 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        """The title in the reader's language (the stored title for older rows)."""
+        return words(self.wording, self.title, part="title")
+
+    @property
+    def body_text(self) -> str:
+        return words(self.wording, self.body)

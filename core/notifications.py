@@ -4,7 +4,10 @@
 after commit, asks a worker to send what is unsent. Sending goes through pluggable backends:
 SMS through the class named in NOTICE_SMS_BACKEND (console by default; a gateway in
 production), email through Django's EMAIL_BACKEND (console by default). A backend that fails
-leaves the notice unsent; the beat task retries it."""
+leaves the notice unsent; the beat task retries it.
+
+A notice made from a `Said` (core.wording) is shown in the inbox in the reader's language and
+sent by SMS and email in the recipient's (zh-hans unless the spec names another)."""
 
 from __future__ import annotations
 
@@ -16,23 +19,33 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from core.models import Notice
+from core.wording import Said
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NoticeSpec:
-    title: str
-    body: str
     key: str  # unique: the same key is never stored or sent twice
+    said: Said | None = None  # what it says, in words at read and send time
+    title: str = ""  # the words, when there is no `said`
+    body: str = ""
     recipient_id: int | None = None  # the user whose inbox shows it
     phone: str = ""
     email: str = ""
     link: str = ""
+    language: str = ""  # the recipient's, for SMS and email; the default language when blank
+
+    def in_words(self) -> tuple[str, str]:
+        """Title and body in the recipient's language."""
+        if self.said is None:
+            return self.title, self.body
+        with translation.override(self.language or settings.LANGUAGE_CODE):
+            return self.said.title, self.said.text
 
 
 class SmsBackend:
@@ -68,13 +81,16 @@ def notify(specs: Iterable[NoticeSpec]) -> int:
         if spec.key in existing:
             continue
         existing.add(spec.key)  # the same key twice in one call is stored once
+        title, body = spec.in_words()
         new.append(
             Notice(
                 recipient_id=spec.recipient_id,
                 phone=spec.phone,
                 email=spec.email,
-                title=spec.title[:120],
-                body=spec.body,
+                title=title[:120],
+                body=body,
+                wording=spec.said.stored() if spec.said else {},
+                language=spec.language,
                 link=spec.link,
                 key=spec.key,
             )
@@ -119,13 +135,14 @@ def _send(notice: Notice, sms: SmsBackend) -> None:
     """Send through each channel the notice has and has not gone out on yet; `sent_by` lists
     the channels done, also when a later one fails, so that a retry does not repeat them."""
     channels = [channel for channel in notice.sent_by.split(", ") if channel]
-    text = f"{notice.title}: {notice.body}"
+    with translation.override(notice.language or settings.LANGUAGE_CODE):
+        title, body = notice.title_text, notice.body_text
     try:
         if notice.phone and "sms" not in channels:
-            sms.send(notice.phone, text)
+            sms.send(notice.phone, f"{title}: {body}")
             channels.append("sms")
         if notice.email and "email" not in channels:
-            send_mail(notice.title, notice.body, None, [notice.email])
+            send_mail(title, body, None, [notice.email])
             channels.append("email")
     finally:
         notice.sent_by = ", ".join(channels)

@@ -609,6 +609,7 @@ class DeliverySerializer(serializers.ModelSerializer):
     from_point_name = serializers.CharField(source="from_point.name", read_only=True, default=None)
     volunteer_name = serializers.CharField(source="volunteer.name", read_only=True, default=None)
     round = serializers.IntegerField(source="order_plan.round_id", read_only=True, default=None)
+    items = serializers.CharField(source="items_text", read_only=True)  # in the reader's language
 
     class Meta:
         model = Delivery

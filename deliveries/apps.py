@@ -7,7 +7,7 @@ class DeliveriesConfig(AppConfig):
     verbose_name = _("Deliveries")
 
     def ready(self) -> None:
-        from deliveries import panels, receivers
+        from deliveries import panels, receivers, wordings  # noqa: F401 - wordings registers what it says
         from residents.signals import closure_changed
         from supplies.signals import round_closed
         from volunteers.panels import panel_register

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import field_history
 from core.models import Event, Tracked, actor_field
+from core.wording import words
 from residents.models import Building, ClosureChange, Compound, Household
 from supplies.models import Order, SupplyRound
 from volunteers.models import Volunteer
@@ -339,6 +340,8 @@ class Delivery(Tracked):
         related_name="deliveries",
     )
     items = models.TextField(_("items"))
+    # The items as a code and its parameters (core.wording), when they are words of ours.
+    items_wording = models.JSONField(_("items wording"), default=dict, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PLANNED
@@ -375,6 +378,11 @@ class Delivery(Tracked):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.household}"
+
+    @property
+    def items_text(self) -> str:
+        """The items in the reader's language (as stored when they are not words of ours)."""
+        return words(self.items_wording, self.items)
 
 
 class DeliveryEvent(Event):

@@ -8,10 +8,10 @@ import datetime
 
 from celery import shared_task
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
+from deliveries import wordings
 from deliveries.services import assignment, meals, planning, replan, uncollected
 from supplies.models import SupplyRound
 
@@ -54,9 +54,7 @@ def replan_buildings(change_ids: list[int], job_id: int | None = None) -> int:
 
     def work(progress):
         replans = replan.replan_for_changes(change_ids)
-        return {"replans": [item.pk for item in replans]}, gettext(
-            "%(count)s plans changed by the closure change."
-        ) % {"count": len(replans)}
+        return {"replans": [item.pk for item in replans]}, wordings.REPLANNED(count=len(replans))
 
     result = run_job(job_id, work)
     return len(result["replans"]) if result else 0

@@ -138,7 +138,7 @@ def plan_job(request: HttpRequest, pk: int) -> JsonResponse:
             "status": job.status,
             "status_display": job.get_status_display(),
             "percent": job.percent,
-            "message": job.message,
+            "message": job.message_text,
             "finished": job.finished,
         }
     )

@@ -3,6 +3,7 @@ services, so that a refusal reads the same on every page and in the API."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.validators import validate_event_date
 from medical.models import CheckInKind, CustodyItem, Holder, TransportKind, Urgency
@@ -63,7 +64,7 @@ class MedicineRequestForm(forms.Form):
 
 class CustodyForm(forms.Form):
     item = forms.ChoiceField(label=_("item"), choices=CustodyItem.choices)
-    to_holder = forms.ChoiceField(label=_("to"), choices=Holder.choices)
+    to_holder = forms.ChoiceField(label=pgettext_lazy("custody", "to"), choices=Holder.choices)
 
 
 class PurchasedForm(forms.Form):

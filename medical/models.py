@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import Event, Tracked
 from deliveries.models import Delivery
@@ -29,7 +30,7 @@ class MedicineStatus(models.TextChoices):
     SUBSTITUTE_PENDING = "substitute_pending", _("Substitute waiting for confirmation")
     PURCHASED = "purchased", _("Purchased")
     DELIVERED = "delivered", _("Delivered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("medicine request status", "Closed")
     UNAVAILABLE = "unavailable", _("Unavailable")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -150,8 +151,12 @@ class CustodyEvent(models.Model):
         related_name="custody_events",
     )
     item = models.CharField(_("item"), max_length=10, choices=CustodyItem.choices)
-    from_holder = models.CharField(_("from"), max_length=10, choices=Holder.choices)
-    to_holder = models.CharField(_("to"), max_length=10, choices=Holder.choices)
+    from_holder = models.CharField(
+        pgettext_lazy("custody", "from"), max_length=10, choices=Holder.choices
+    )
+    to_holder = models.CharField(
+        pgettext_lazy("custody", "to"), max_length=10, choices=Holder.choices
+    )
     from_volunteer = models.ForeignKey(
         Volunteer,
         verbose_name=_("from volunteer"),
@@ -190,8 +195,8 @@ class CustodyEvent(models.Model):
 
 
 class TransportKind(models.TextChoices):
-    DIALYSIS = "dialysis", _("Dialysis")
-    CHEMOTHERAPY = "chemotherapy", _("Chemotherapy")
+    DIALYSIS = "dialysis", pgettext_lazy("purpose of a trip", "Dialysis")
+    CHEMOTHERAPY = "chemotherapy", pgettext_lazy("purpose of a trip", "Chemotherapy")
     PRENATAL = "prenatal", _("Prenatal check")
     BIRTH = "birth", _("Birth")
     OTHER_URGENT = "other_urgent", _("Other urgent care")

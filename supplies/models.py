@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.history import field_history
 from core.models import Event, Tracked, actor_field
@@ -98,8 +99,8 @@ class RoundStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("round status", "Open")
+    CLOSED = "closed", pgettext_lazy("round status", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -49,3 +49,11 @@ def test_the_api_docs_load_their_script_from_a_file(client, staff):
     html = page.content.decode()
     assert not INLINE_SCRIPT.findall(html)
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_admin_alone_may_use_inline_styles_and_never_inline_scripts(client, staff):
+    client.force_login(staff)
+    policy = client.get("/admin/").headers["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy
+    assert "script-src 'self'" in policy and "script-src 'self' 'unsafe" not in policy
+    assert "unsafe-inline" not in client.get(reverse("login")).headers["Content-Security-Policy"]

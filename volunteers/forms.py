@@ -3,6 +3,7 @@ by the services, so that a refusal reads the same on every page and in the API."
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.phones import PhoneFormField
 from core.validators import validate_event_date
@@ -12,7 +13,7 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 
 
 class RegisterForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=60)
     phone = PhoneFormField(label=_("phone"))
     password = forms.CharField(
         label=_("password"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.history import field_history
 from core.models import Event, Tracked, actor_field
@@ -86,7 +87,7 @@ class Volunteer(Tracked):
     committee = models.ForeignKey(
         Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="volunteers"
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = PhoneField(_("phone"))
     affiliation = models.CharField(
         _("affiliation"), max_length=20, choices=Affiliation.choices, default=Affiliation.RESIDENT

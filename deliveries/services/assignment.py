@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from core.jobs import Progress, job_create, job_enqueue, jobs_abandon, subject_of
 from core.models import Job
+from core.wording import Said
+from deliveries import wordings as words
 from deliveries.assignment import Carrier, Stop, assign, floor_of
 from deliveries.models import Delivery, DeliveryEvent, DeliveryKind, DeliveryStatus
 from residents.models import Compound
@@ -28,12 +30,8 @@ def assign_request(*, supply_round: SupplyRound, by: User | None = None) -> Job:
     """Ask a worker to assign the round's open deliveries; returns the job."""
     from deliveries import tasks  # the tasks call back into this module
 
-    job = job_create(
-        kind=ASSIGN, subject=subject_of(supply_round), by=by, message=_("Waiting for a worker.")
-    )
-    jobs_abandon(
-        kind=ASSIGN, subject=job.subject, keep=job.pk, note=_("Superseded by a newer run.")
-    )
+    job = job_create(kind=ASSIGN, subject=subject_of(supply_round), by=by, message=words.WAITING())
+    jobs_abandon(kind=ASSIGN, subject=job.subject, keep=job.pk, note=words.SUPERSEDED())
     return job_enqueue(job, tasks.assign_deliveries, supply_round.pk)
 
 
@@ -152,20 +150,15 @@ def _assign_open(
     return summary
 
 
-def assignment_run(round_id: int, progress: Progress, *, by=None) -> tuple[dict, str]:
+def assignment_run(round_id: int, progress: Progress, *, by=None) -> tuple[dict, Said]:
     """The job's work: assign, and say what was left without a volunteer."""
-    progress(10, _("Finding the volunteers on shift."))
+    progress(10, words.FINDING_VOLUNTEERS())
     summary = deliveries_assign(supply_round=SupplyRound.objects.get(pk=round_id), by=by)
     if summary["unassigned"]:
-        nobody = [c["compound"] for c in summary["compounds"] if c["unassigned"]]
-        message = _(
-            "%(assigned)s deliveries assigned; %(unassigned)s left without a volunteer "
-            "(nobody on a supply shift now in: %(compounds)s)."
-        ) % {
-            "assigned": summary["assigned"],
-            "unassigned": summary["unassigned"],
-            "compounds": ", ".join(nobody),
-        }
+        nobody = [str(c["compound"]) for c in summary["compounds"] if c["unassigned"]]
+        message = words.ASSIGNED_SOME(
+            assigned=summary["assigned"], unassigned=summary["unassigned"], compounds=nobody
+        )
     else:
-        message = _("%(assigned)s deliveries assigned.") % {"assigned": summary["assigned"]}
+        message = words.ASSIGNED(assigned=summary["assigned"])
     return summary, message

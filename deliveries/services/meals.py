@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError
+from core.wording import Said
 from deliveries.models import (
     CARE_LEVEL_ON_ITS_OWN,
     OPEN_MEAL_STATUSES,
@@ -34,10 +34,8 @@ from deliveries.models import (
     MealEnrolmentEvent,
     MealStatus,
 )
+from deliveries.wordings import DINNER, LUNCH, MEAL_ITEMS, MEAL_LABELS
 from residents.models import Compound, Need, Resident
-
-LUNCH, DINNER = "lunch", "dinner"
-MEAL_LABELS = {LUNCH: gettext_lazy("Lunch"), DINNER: gettext_lazy("Dinner")}
 
 
 class MealRefused(ApplicationError):
@@ -243,12 +241,12 @@ def meal_key(enrolment_id: int, day: datetime.date) -> str:
     return f"meal:{enrolment_id}:{day.isoformat()}"
 
 
-def meal_items(enrolment: MealEnrolment) -> str:
-    """What the volunteer carries, e.g. "Lunch × 1, Dinner × 1" (translated)."""
+def meal_items(enrolment: MealEnrolment) -> Said:
+    """What the volunteer carries, e.g. "Lunch × 1, Dinner × 1", in the reader's language."""
     chosen = [
         name for name, wanted in ((LUNCH, enrolment.lunch), (DINNER, enrolment.dinner)) if wanted
     ]
-    return ", ".join(f"{MEAL_LABELS[name]} × 1" for name in chosen)
+    return MEAL_ITEMS(meals=chosen)
 
 
 def enrolments_served_on(
@@ -286,7 +284,8 @@ def meals_create_for_day(
             kind=DeliveryKind.MEAL,
             household_id=enrolment.resident.household_id,
             destination=Fulfilment.DOOR,
-            items=meal_items(enrolment),
+            items=(items := meal_items(enrolment)).text,
+            items_wording=items.stored(),
             notes=enrolment.dietary_notes[:300],
             created_by=by,
             updated_by=by,

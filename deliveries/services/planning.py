@@ -28,13 +28,14 @@ from django.db import transaction
 from django.db.models import CharField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.jobs import Progress, job_create, job_enqueue, jobs_abandon, subject_of
 from core.models import Job
 from core.notifications import NoticeSpec, notify
+from deliveries import wordings as words
 from deliveries.allocation import BuildingDemand, PointCapacity, allocate
 from deliveries.models import (
     DELIVERED_FULFILMENTS,
@@ -132,15 +133,8 @@ def plan_request(
             round=supply_round, defaults={"pickup_date": pickup_date}
         )
     task = tasks.allocate_round if kind == ALLOCATE else tasks.schedule_pickups
-    job = job_create(
-        kind=kind, subject=subject_of(supply_round), by=by, message=_("Waiting for a worker.")
-    )
-    jobs_abandon(
-        kind=kind,
-        subject=job.subject,
-        keep=job.pk,
-        note=_("Superseded by a newer run."),
-    )
+    job = job_create(kind=kind, subject=subject_of(supply_round), by=by, message=words.WAITING())
+    jobs_abandon(kind=kind, subject=job.subject, keep=job.pk, note=words.SUPERSEDED())
     return job_enqueue(job, task, supply_round.pk)
 
 
@@ -383,15 +377,12 @@ def allocation_run(round_id: int, progress: Progress, *, by=None) -> tuple[dict,
     """The allocation job: compute, then save chunk by chunk; `by` asked for the plan."""
     supply_round = SupplyRound.objects.get(pk=round_id)
     _require_plannable(supply_round)
-    progress(5, _("Reading the orders."))
+    progress(5, words.READING_ORDERS())
     plan = allocation_compute(supply_round)
-    progress(30, _("Allocated %(count)s orders; saving.") % {"count": len(plan.orders)})
+    progress(30, words.ALLOCATED(count=len(plan.orders)))
     allocation_save(supply_round, plan, progress=progress, by=by)
     summary = plan.summary
-    message = _("%(orders)s orders planned, %(unplaced)s without a point.") % {
-        "orders": summary["orders"],
-        "unplaced": summary["unplaced_orders"],
-    }
+    message = words.ALLOCATION_DONE(orders=summary["orders"], unplaced=summary["unplaced_orders"])
     return summary, message
 
 
@@ -457,11 +448,9 @@ def allocation_save(
         if progress:
             progress(
                 30 + 65 * number // len(chunks),
-                _("Saved %(done)s of %(total)s orders.")
-                % {
-                    "done": min(number * size, len(plan.orders)),
-                    "total": len(plan.orders),
-                },
+                words.ORDERS_SAVED(
+                    done=min(number * size, len(plan.orders)), total=len(plan.orders)
+                ),
             )
     plan.summary["fulfilment"] = dict(sorted(counts.items()))
     with transaction.atomic():
@@ -740,17 +729,17 @@ def schedule_run(round_id: int, progress: Progress) -> tuple[dict, str]:
         raise ApplicationError(
             _("Allocate the round to collection points before scheduling pickups.")
         )
-    progress(5, _("Scheduling pickup slots."))
+    progress(5, words.SCHEDULING())
     schedules = schedule_compute(supply_round, plan.pickup_date)
-    progress(30, _("Saving the slots."))
+    progress(30, words.SAVING_SLOTS())
     summary = schedule_save(supply_round, plan, schedules, progress=progress)
-    progress(95, _("Sending notices."))
+    progress(95, words.SENDING_NOTICES())
     households_notify(supply_round)
-    message = _("%(slots)s slots at %(points)s points; %(unplaced)s households without a slot.") % {
-        "slots": summary["slots"],
-        "points": len(summary["points"]),
-        "unplaced": summary["unplaced_households"],
-    }
+    message = words.SCHEDULE_DONE(
+        slots=summary["slots"],
+        points=len(summary["points"]),
+        unplaced=summary["unplaced_households"],
+    )
     return summary, message
 
 
@@ -842,53 +831,36 @@ def _point_summary(entry: PointSchedule) -> dict:
 # --- notices -------------------------------------------------------------------------------
 
 
-def _clock(moment: datetime.datetime) -> str:
-    return formats.time_format(timezone.localtime(moment), "H:i")
-
-
 def plan_notice(plan: OrderPlan) -> NoticeSpec:
     """What a household is told about one order's plan. The key names what it is told (see
     `households_notify`), so the same plan is never told twice and a changed one is."""
     order, household = plan.order, plan.household
-    where = plan.point.name if plan.point else ""
+    title = plan.round.title
     if plan.unplaced == Unplaced.NO_CAPACITY:
         # No point holds the packs: promising a door delivery or a slot would be false.
         key = f"{order.pk}:unplaced:{plan.unplaced}"
-        body = _(
-            "Your packs could not be planned yet (%(reason)s). The committee will tell you "
-            "when and where to collect them."
-        ) % {"reason": plan.get_unplaced_display()}
+        said = words.PLAN_UNPLACED(round=title, reason=plan.unplaced)
     elif plan.fulfilment == Fulfilment.PICKUP and plan.slot:
         slot = plan.slot
         key = f"{order.pk}:pickup:{slot.point_id}:{slot.start:%Y%m%d%H%M}"
-        body = _(
-            "Come down to %(point)s on %(day)s between %(start)s and %(end)s and show your "
-            "pickup code %(code)s."
-        ) % {
-            "point": where,
-            "day": formats.date_format(timezone.localtime(slot.start).date(), "SHORT_DATE_FORMAT"),
-            "start": _clock(slot.start),
-            "end": _clock(slot.end),
-            "code": pickup_code_display(order.pickup_code),
-        }
+        said = words.PLAN_PICKUP(
+            round=title,
+            point=plan.point.name if plan.point else "",
+            start=slot.start.isoformat(),
+            end=slot.end.isoformat(),
+            code=pickup_code_display(order.pickup_code),
+        )
     elif plan.fulfilment == Fulfilment.DOOR:
         key = f"{order.pk}:door"
-        body = _("A volunteer will bring your packs to your door. Please stay at home.")
+        said = words.PLAN_DOOR(round=title)
     elif plan.fulfilment == Fulfilment.UNIT_ENTRANCE:
         key = f"{order.pk}:unit_entrance"
-        body = _(
-            "Your packs will be left at the entrance of unit %(unit)s; a volunteer will call "
-            "your building's group when they are there."
-        ) % {"unit": household.unit}
+        said = words.PLAN_UNIT_ENTRANCE(round=title, unit=household.unit)
     else:
         key = f"{order.pk}:unplaced:{plan.unplaced}"
-        body = _(
-            "Your packs could not be planned yet (%(reason)s). The committee will tell you "
-            "when and where to collect them."
-        ) % {"reason": plan.get_unplaced_display() or _("no slot")}
+        said = words.PLAN_UNPLACED(round=title, reason=plan.unplaced)
     return NoticeSpec(
-        title=_("%(round)s: how your packs reach you") % {"round": plan.round.title},
-        body=body,
+        said=said,
         key=key,
         recipient_id=household.account_id,
         phone=household.contact_phone,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.notifications import NoticeSpec, notify
+from deliveries import wordings as words
 from deliveries.models import (
     CollectionPoint,
     DeliveryStatus,
@@ -209,23 +210,21 @@ def _new_slot(
 
 
 def _staff_summary(change: ClosureChange, replans: list[Replan]) -> NoticeSpec:
-    body = "; ".join(
-        _(
-            "%(round)s: %(to_delivery)s pickups became deliveries, %(to_pickup)s deliveries "
-            "became pickups, %(freed)s slot places freed, %(unplaced)s without a slot"
-        )
-        % {
-            "round": replan.round.title,
-            "to_delivery": replan.to_delivery,
-            "to_pickup": replan.to_pickup,
-            "freed": replan.slots_freed,
-            "unplaced": replan.unplaced,
-        }
-        for replan in replans
+    said = words.REPLANNED(
+        building=str(change.building),
+        rounds=[
+            {
+                "round": replan.round.title,
+                "to_delivery": replan.to_delivery,
+                "to_pickup": replan.to_pickup,
+                "freed": replan.slots_freed,
+                "unplaced": replan.unplaced,
+            }
+            for replan in replans
+        ],
     )
     return NoticeSpec(
-        title=_("Re-planned %(building)s") % {"building": change.building},
-        body=body,
+        said=said,
         key=f"replan:{change.pk}:{'-'.join(str(replan.pk) for replan in replans)}",
         recipient_id=change.changed_by_id,
     )

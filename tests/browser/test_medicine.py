@@ -5,7 +5,6 @@ import pytest
 
 from deliveries.models import Delivery, DeliveryKind, DeliveryStatus
 from medical.models import CustodyEvent, Holder, MedicineRequest, MedicineStatus, Urgency
-from tests.browser.conftest import PHONE
 
 # The medical fixtures (imported, as this folder cannot see them).
 from tests.medical.conftest import make_volunteer, runner  # noqa: F401
@@ -36,7 +35,7 @@ def _tap(page, selector: str) -> None:
 
 
 def test_it_carries_a_red_medicine_request_from_the_phone_to_the_door(
-    browser, phone, log_in, live_server, resident, resident_user, staff, request, tmp_path
+    phone_context, phone, log_in, live_server, resident, resident_user, staff, request, tmp_path
 ):
     helper = request.getfixturevalue("runner")  # an approved volunteer (tests/medical)
     # The resident files a red request.
@@ -59,7 +58,7 @@ def test_it_carries_a_red_medicine_request_from_the_phone_to_the_door(
     assert (errand.status, errand.urgency) == (MedicineStatus.SUBMITTED, Urgency.RED)
 
     # Staff, on a phone of their own, triage it and give it to the volunteer.
-    staff_context = browser.new_context(**PHONE)
+    staff_context = phone_context()
     try:
         staff_page = staff_context.new_page()
         log_in(staff_page, staff.username)

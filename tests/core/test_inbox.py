@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import Notice
 from tests.factories import UserFactory
@@ -161,3 +161,27 @@ class TestInbox:
             response = as_person.get(reverse("inbox"))
         assert len(response.context["page"]) == 30
         assert "Older" in page_text(response)
+
+
+class TestWordsWithTwoMeanings:
+    def test_the_notices_open_button_and_an_open_rounds_status_are_different_words_in_chinese(
+        self, client, settings, as_person, person
+    ):
+        from supplies.models import RoundStatus
+
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        notice(person, "Linked", link="/orders/")
+        page = as_person.get("/inbox/").content.decode()
+        button = re.search(r'/open/">.*?<button[^>]*>([^<]*)</button>', page, re.S)
+        with translation.override("zh-hans"):
+            status = str(RoundStatus.OPEN.label)
+        assert button.group(1) == "查看"
+        assert status == "开放订购"
+
+    def test_a_closed_medicine_request_is_not_a_closed_round_in_chinese(self):
+        from medical.models import MedicineStatus
+        from supplies.models import RoundStatus
+
+        with translation.override("zh-hans"):
+            assert str(RoundStatus.CLOSED.label) == "已截单"
+            assert str(MedicineStatus.CLOSED.label) == "已结束"

@@ -648,17 +648,17 @@ def test_every_household_is_told_how_its_packs_reach_it(scheduled, points):
     assert len(notices) == Notice.objects.count() == 12
     for plan in plans(scheduled):
         notice = notices[f"/orders/{plan.order_id}/"]
-        assert notice.title == "第一批蔬菜团购: how your packs reach you"
+        assert notice.title_text == "第一批蔬菜团购: how your packs reach you"
         assert notice.phone == plan.household.contact_phone == "+8613800138000"
         assert notice.recipient_id == plan.household.account_id
         if plan.fulfilment == Fulfilment.PICKUP:
             start = plan.slot.start.astimezone(SHANGHAI)
             end = plan.slot.end.astimezone(SHANGHAI)
-            assert plan.point.name in notice.body
-            assert f"between {start:%H:%M} and {end:%H:%M}" in notice.body
-            assert f"pickup code {pickup_code_display(plan.order.pickup_code)}." in notice.body
+            assert plan.point.name in notice.body_text
+            assert f"between {start:%H:%M} and {end:%H:%M}" in notice.body_text
+            assert f"pickup code {pickup_code_display(plan.order.pickup_code)}." in notice.body_text
         else:
-            assert notice.body == (
+            assert notice.body_text == (
                 "A volunteer will bring your packs to your door. Please stay at home."
             )
 
@@ -672,7 +672,7 @@ def test_a_household_with_a_login_finds_the_notice_in_its_inbox(closed_round, po
     schedule(closed_round)
 
     [notice] = Notice.objects.filter(recipient=login)
-    assert notice.body.startswith("Come down to 南门 on ")
+    assert notice.body_text.startswith("Come down to 南门 on ")
 
 
 def test_a_changed_slot_is_told_again(scheduled, points):
@@ -686,7 +686,7 @@ def test_a_changed_slot_is_told_again(scheduled, points):
     assert Notice.objects.count() == 12 + len(south) == 16
     for plan in south:
         latest = Notice.objects.filter(link=f"/orders/{plan.order_id}/").order_by("-pk").first()
-        assert "between 10:" in latest.body
+        assert "between 10:" in latest.body_text
 
 
 def test_a_household_no_point_has_room_for_is_not_told_to_wait_at_home(closed_round, points):
@@ -698,12 +698,12 @@ def test_a_household_no_point_has_room_for_is_not_told_to_wait_at_home(closed_ro
     for plan in plans(closed_round):
         notice = Notice.objects.get(link=f"/orders/{plan.order_id}/")
         if plan.unplaced == Unplaced.NO_CAPACITY:
-            assert notice.body == (
+            assert notice.body_text == (
                 "Your packs could not be planned yet (No collection point has room). The "
                 "committee will tell you when and where to collect them."
             )
         else:
-            assert "could not be planned" not in notice.body
+            assert "could not be planned" not in notice.body_text
 
 
 # --- round_closed --------------------------------------------------------------------------

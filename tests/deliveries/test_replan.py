@@ -148,14 +148,14 @@ def test_sealing_tells_the_households_and_the_staff_member(scheduled, set_level,
         notices = plan_notices(plan)
         if plan.fulfilment == "pickup":
             assert len(notices) == told_before[key] + 1
-            assert notices[-1].body == (
+            assert notices[-1].body_text == (
                 "A volunteer will bring your packs to your door. Please stay at home."
             )
         else:
             assert len(notices) == told_before[key]
     [summary] = Notice.objects.filter(recipient=staff)
-    assert summary.title == "Re-planned 胜利花园 1"
-    assert summary.body == (
+    assert summary.title_text == "Re-planned 胜利花园 1"
+    assert summary.body_text == (
         "第一批蔬菜团购: 3 pickups became deliveries, 0 deliveries became pickups, "
         "3 slot places freed, 0 without a slot"
     )
@@ -178,7 +178,7 @@ def test_a_controlled_building_gets_unit_entrance_drops_when_the_compound_says_s
             None,
         )
         assert plan.delivery.destination == Fulfilment.UNIT_ENTRANCE
-        assert plan_notices(plan)[-1].body.startswith(
+        assert plan_notices(plan)[-1].body_text.startswith(
             f"Your packs will be left at the entrance of unit {unit};"
         )
     replan_row = Replan.objects.get()
@@ -223,7 +223,7 @@ def test_lifting_a_seal_turns_door_deliveries_back_into_pickups_in_slots_with_ro
     replan_row = Replan.objects.get(change=change)
     assert (replan_row.to_delivery, replan_row.to_pickup, replan_row.unplaced) == (0, 4, 0)
     for plan in after.values():
-        assert plan_notices(plan)[-1].body.startswith(f"Come down to {plan.point.name} on ")
+        assert plan_notices(plan)[-1].body_text.startswith(f"Come down to {plan.point.name} on ")
 
 
 def test_lifting_a_seal_keeps_door_delivery_for_vulnerable_households(scheduled, set_level):
@@ -301,7 +301,7 @@ def test_households_the_window_cannot_hold_are_counted(scheduled, set_level, poi
         assert slot.people <= slot.point.crowd_cap
     for plan in after:
         if plan.point == north:
-            assert plan_notices(plan)[-1].body.startswith(
+            assert plan_notices(plan)[-1].body_text.startswith(
                 "Your packs could not be planned yet (The pickup window is too short)."
             )
 
@@ -377,7 +377,7 @@ def test_a_building_sealed_again_is_told_again(scheduled, set_level):
     set_level("1", ClosureLevel.SEALED)
 
     plan = plans_of("1")[(2, "101")]
-    bodies = [notice.body for notice in plan_notices(plan)]
+    bodies = [notice.body_text for notice in plan_notices(plan)]
     assert len(bodies) == 4
     assert bodies[0].startswith("Come down to")
     assert bodies[1].startswith("A volunteer will bring")

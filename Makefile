@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages worker
+.PHONY: install run serve test lint format messages worker
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -23,10 +23,18 @@ run: install
 	@echo "Serving on http://127.0.0.1:8000 (the logins are printed above)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Production: migrate, collect the static files, then gunicorn, a Celery worker and beat
+# (config/serve.sh; HOST, PORT, WEB_CONCURRENCY, DATABASE_URL, CELERY_BROKER_URL).
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	VENV=$(VENV) config/serve.sh
+
 test: install
 	$(PY) -m pytest
 
 lint: install
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

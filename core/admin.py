@@ -1,6 +1,10 @@
-"""Background jobs and notices, for superusers to read when something went wrong."""
+"""Background jobs and notices, for superusers to read when something went wrong; the field
+history every scoped admin shows."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseNotAllowed
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import Job, Notice
 
@@ -20,6 +24,28 @@ class SuperuserReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class FieldHistoryAdmin(SimpleHistoryAdmin):
+    """The "History" of a row (core.history): each version with who and when and what changed,
+    only for rows the admin's queryset lets the user see, and never reverted or edited (a
+    change goes through the app's services, not through an old version's form)."""
+
+    def _out_of_scope(self, request, object_id):
+        """The admin's own answer to a row it cannot see: back to the index, "doesn't exist"."""
+        if self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            return None
+        return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+
+    def history_view(self, request, object_id, extra_context=None):
+        refusal = self._out_of_scope(request, object_id)
+        return refusal or super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        refusal = self._out_of_scope(request, object_id)
+        if refusal is None and request.method != "GET":
+            refusal = HttpResponseNotAllowed(["GET"])
+        return refusal or super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Job)

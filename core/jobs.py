@@ -5,6 +5,8 @@ staff watching the progress bar see it move while the job works."""
 
 from __future__ import annotations
 
+import datetime
+import logging
 from collections.abc import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -12,9 +14,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
+from kombu.exceptions import OperationalError
 
 from core.exceptions import ApplicationError
 from core.models import UNFINISHED_JOB_STATUSES, Job, JobStatus
+
+logger = logging.getLogger(__name__)
 
 
 def subject_of(instance) -> str:
@@ -88,9 +93,54 @@ def jobs_abandon(*, kind: str, subject: str, keep: int, note: str) -> int:
 
 
 def job_enqueue(job: Job, task, *args) -> Job:
-    """Send `task(*args, job_id=job.pk)` once the current transaction commits."""
-    transaction.on_commit(lambda: task.delay(*args, job_id=job.pk))
+    """Send `task(*args, job_id=job.pk)` once the current transaction commits.
+
+    The task and its arguments are kept on the job: when the queue cannot be reached, the
+    request still succeeds, the job says that background work is paused, and beat sends it
+    once the queue is back (`jobs_dispatch_waiting`)."""
+    job.task, job.task_args = task.name, list(args)
+    job.save(update_fields=["task", "task_args", "updated_at"])
+    transaction.on_commit(lambda: job_dispatch(job.pk))
     return job
+
+
+# What kombu and redis-py raise when the broker does not answer.
+QUEUE_UNREACHABLE = (OperationalError, ConnectionError, TimeoutError, OSError)
+
+
+def job_dispatch(job_id: int) -> bool:
+    """Hand a queued job to the queue once; False when it was sent already or cannot be now."""
+    from celery import current_app
+
+    job = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, dispatched_at__isnull=True).first()
+    if job is None or not job.task:
+        return False
+    try:
+        current_app.tasks[job.task].apply_async(
+            args=job.task_args, kwargs={"job_id": job.pk}, retry=False
+        )
+    except QUEUE_UNREACHABLE as error:
+        logger.warning("job %s not sent, the queue cannot be reached: %s", job.pk, error)
+        Job.objects.filter(pk=job.pk, dispatched_at__isnull=True).update(
+            message=gettext(
+                "Background work is paused: the queue cannot be reached. The job starts by "
+                "itself as soon as it is back."
+            ),
+            updated_at=timezone.now(),
+        )
+        return False
+    Job.objects.filter(pk=job.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+    return True
+
+
+def jobs_dispatch_waiting(*, older_than: datetime.timedelta = datetime.timedelta(seconds=30)):
+    """Send the jobs that could not be sent when they were asked for (run by beat)."""
+    waiting = Job.objects.filter(
+        status=JobStatus.QUEUED,
+        dispatched_at__isnull=True,
+        created_at__lte=timezone.now() - older_than,
+    ).exclude(task="")
+    return sum(job_dispatch(pk) for pk in waiting.values_list("pk", flat=True)[:200])
 
 
 Progress = Callable[[int, str], None]

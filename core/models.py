@@ -72,6 +72,11 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # What runs the job, kept so that a job asked for while the queue was unreachable is sent
+    # once it is back (core.jobs.job_dispatch); `dispatched_at` is when the queue took it.
+    task = models.CharField(_("task"), max_length=100, blank=True)
+    task_args = models.JSONField(_("task arguments"), default=list, blank=True)
+    dispatched_at = models.DateTimeField(_("sent to the queue at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("job")

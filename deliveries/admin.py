@@ -6,6 +6,7 @@ plans, slots, deliveries, re-plans) are written only by the planning jobs and ar
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import FieldHistoryAdmin
 from deliveries import selectors
 from deliveries.forms import CollectionPointAdminForm
 from deliveries.models import (
@@ -16,6 +17,7 @@ from deliveries.models import (
     MealEnrolment,
     MealEnrolmentEvent,
     OrderPlan,
+    PickupEvent,
     PickupSlot,
     Replan,
     RoundPlan,
@@ -28,7 +30,7 @@ from supplies.selectors import rounds_managed_by
 
 
 @admin.register(CollectionPoint)
-class CollectionPointAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class CollectionPointAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
     form = CollectionPointAdminForm
     list_display = [
         "name",
@@ -67,7 +69,7 @@ class CollectionPointAdmin(RefusalsAsMessages, StaffScopedAdmin):
 
 
 @admin.register(CompoundPolicy)
-class CompoundPolicyAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class CompoundPolicyAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
     list_display = ["compound", "controlled_fulfilment", "updated_at", "updated_by"]
     list_select_related = ["compound", "updated_by"]
     fields = ["compound", "controlled_fulfilment"]
@@ -118,8 +120,16 @@ class RoundPlanAdmin(ReadOnlyAdmin):
         return _of_managed_rounds(request, RoundPlan)
 
 
+class PickupEventInline(ReadOnlyInline):
+    model = PickupEvent
+    fields = ["at", "kind", "from_slot", "to_slot", "actor", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+
+
 @admin.register(OrderPlan)
 class OrderPlanAdmin(ReadOnlyAdmin):
+    inlines = [PickupEventInline]
     list_display = [
         "pickup_code",
         "household",
@@ -130,6 +140,7 @@ class OrderPlanAdmin(ReadOnlyAdmin):
         "slot",
         "unplaced",
         "handed_over_at",
+        "late_reason",
     ]
     list_filter = [
         ("round", admin.RelatedOnlyFieldListFilter),

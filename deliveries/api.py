@@ -17,6 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core.models import Job, JobStatus
+from core.validators import validate_event_date
 from deliveries import selectors
 from deliveries.models import (
     CollectionPoint,
@@ -28,6 +29,7 @@ from deliveries.models import (
     Fulfilment,
     MealBasis,
     MealEnrolment,
+    PickupSlot,
 )
 from deliveries.services.assignment import assign_request
 from deliveries.services.fulfilment import (
@@ -37,9 +39,15 @@ from deliveries.services.fulfilment import (
     delivery_retry,
 )
 from deliveries.services.meals import meal_approve, meal_end, meal_enrol, meal_reject
-from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
+from deliveries.services.pickups import (
+    pickup_hand_over,
+    pickup_hand_over_late,
+    pickup_verify,
+    points_at_gate,
+)
 from deliveries.services.planning import ALLOCATE, SCHEDULE, default_pickup_date, plan_request
 from deliveries.services.points import point_create, point_update, policy_set
+from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
 from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import RoundStatus, SupplyRound
@@ -262,6 +270,7 @@ class PlanRequestSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
+        validators=[validate_event_date],
         help_text=gettext_lazy(
             "The day residents collect their packs; left out, the day already set "
             "(at first the day after the round closes)."
@@ -322,6 +331,21 @@ class DeliveryCountSerializer(serializers.Serializer):
     open = serializers.IntegerField(help_text=gettext_lazy("Planned or failed, not delivered."))
 
 
+class PickupOutcomesSerializer(serializers.Serializer):
+    collected = serializers.IntegerField(help_text=gettext_lazy("Handed over in the slot."))
+    late_handed = serializers.IntegerField(
+        help_text=gettext_lazy("Handed over by staff outside the slot, with a reason.")
+    )
+    uncollected = serializers.IntegerField(
+        help_text=gettext_lazy("Slot over (or the day passed without one) and nobody came.")
+    )
+    moved = serializers.IntegerField(help_text=gettext_lazy("Moved by staff to a later slot."))
+    to_door = serializers.IntegerField(
+        help_text=gettext_lazy("Turned into a door delivery after a missed pickup.")
+    )
+    waiting = serializers.IntegerField(help_text=gettext_lazy("Slot not over yet."))
+
+
 class RoundPlanSerializer(serializers.Serializer):
     round = serializers.IntegerField()
     title = serializers.CharField()
@@ -345,6 +369,7 @@ class RoundPlanSerializer(serializers.Serializer):
         help_text=gettext_lazy("Pickups with a point that are not scheduled yet.")
     )
     deliveries = DeliveryCountSerializer(many=True)
+    pickups = PickupOutcomesSerializer(help_text=gettext_lazy("How the pickups went so far."))
     points = PlanPointSerializer(many=True)
     latest_job = JobSerializer(allow_null=True)
 
@@ -373,6 +398,7 @@ def _plan_document(request, supply_round: SupplyRound) -> dict:
             {"destination": value, "label": label, "open": count}
             for value, label, count in overview.deliveries
         ],
+        "pickups": vars(selectors.pickup_outcomes(supply_round, now=timezone.now())),
         "points": [
             {
                 "id": point.pk,
@@ -408,6 +434,48 @@ def _plan_document(request, supply_round: SupplyRound) -> dict:
     }
 
 
+class LaterSlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    room = serializers.IntegerField(help_text=gettext_lazy("Places left under the crowd cap."))
+
+
+class UncollectedSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(source="pk")
+    order = serializers.IntegerField(source="order_id")
+    building = serializers.CharField(source="household.building.label")
+    unit = serializers.IntegerField(source="household.unit")
+    room = serializers.CharField(source="household.room")
+    point = serializers.IntegerField(source="point_id", allow_null=True)
+    slot_start = serializers.DateTimeField(source="slot.start", default=None)
+    slot_end = serializers.DateTimeField(source="slot.end", default=None)
+    told_at = serializers.DateTimeField(source="uncollected_told_at", allow_null=True)
+    later_slots = LaterSlotSerializer(many=True, help_text=gettext_lazy("Where it may move."))
+
+
+class UncollectedMoveSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(help_text=gettext_lazy("An uncollected pickup of the round."))
+    slot = serializers.IntegerField(help_text=gettext_lazy("A later slot of its point."))
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class UncollectedDoorSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(help_text=gettext_lazy("An uncollected pickup of the round."))
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class UncollectedDoneSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(source="pk")
+    fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
+    slot = serializers.IntegerField(source="slot_id", allow_null=True)
+    delivery = serializers.IntegerField(source="delivery_id", allow_null=True)
+
+
+class ToldSerializer(serializers.Serializer):
+    told = serializers.IntegerField(help_text=gettext_lazy("Households told now."))
+
+
 class RoundPlanViewSet(viewsets.GenericViewSet):
     """The plan of a round: only detail actions, so that supplies keeps `rounds/` and
     `rounds/{id}/`. Rounds of the committees the user is staff of; others are a 404."""
@@ -416,6 +484,14 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return rounds_managed_by(self.request.user)
+
+    def get_serializer_class(self):
+        # What OPTIONS describes for each action (the actions build their own answers).
+        if self.action in ("allocate", "schedule"):
+            return PlanRequestSerializer
+        if self.action == "plan":
+            return RoundPlanSerializer
+        return serializers.Serializer  # assign takes no input
 
     def _request(self, request, pk, kind: str) -> Response:
         supply_round = get_object_or_404(self.get_queryset(), pk=pk)
@@ -453,6 +529,65 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
         job.refresh_from_db()  # an eager worker (a bare machine) may have run it already
         body = JobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @extend_schema(responses=UncollectedSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def uncollected(self, request, pk=None):
+        """Pickups nobody collected whose slot is over (or whose day passed without one),
+        each with the later slots of its point that have room."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        now = timezone.now()
+        slots = selectors.later_slots_with_room(supply_round, now=now)
+        rows = []
+        for plan in selectors.pickups_uncollected(supply_round, now=now):
+            plan.later_slots = [
+                slot
+                for slot in slots.get(plan.point_id, [])
+                if plan.slot is None or slot.start > plan.slot.start
+            ]
+            rows.append(plan)
+        return Response(UncollectedSerializer(rows, many=True).data)
+
+    def _uncollected_plan(self, supply_round, plan_id: int):
+        return get_object_or_404(
+            selectors.pickups_uncollected(supply_round, now=timezone.now()), pk=plan_id
+        )
+
+    @extend_schema(request=UncollectedMoveSerializer, responses=UncollectedDoneSerializer)
+    @action(detail=True, methods=["post"], url_path="uncollected/move")
+    def uncollected_move(self, request, pk=None):
+        """Move an uncollected pickup to a later slot of its point with room; the household
+        is told the new time. A full or past slot is a 400 with a `code`."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        data = UncollectedMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = self._uncollected_plan(supply_round, data.validated_data["plan"])
+        slot = PickupSlot.objects.filter(round=supply_round, pk=data.validated_data["slot"]).first()
+        if slot is None:
+            raise exceptions.ValidationError({"slot": [_("No such slot in this round.")]})
+        plan = pickup_move(plan=plan, slot=slot, by=request.user, note=data.validated_data["note"])
+        return Response(UncollectedDoneSerializer(plan).data)
+
+    @extend_schema(request=UncollectedDoorSerializer, responses=UncollectedDoneSerializer)
+    @action(detail=True, methods=["post"], url_path="uncollected/door")
+    def uncollected_door(self, request, pk=None):
+        """Turn an uncollected pickup into a door delivery from its point; the household is
+        told."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        data = UncollectedDoorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = self._uncollected_plan(supply_round, data.validated_data["plan"])
+        plan = pickup_to_door(plan=plan, by=request.user, note=data.validated_data["note"])
+        plan.refresh_from_db(fields=["delivery"])
+        return Response(UncollectedDoneSerializer(plan).data)
+
+    @extend_schema(request=None, responses=ToldSerializer)
+    @action(detail=True, methods=["post"], url_path="uncollected/notify")
+    def uncollected_notify(self, request, pk=None):
+        """Tell each household whose pickup nobody collected what happens next; a household
+        already told is not told again."""
+        supply_round = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response({"told": uncollected_notify(supply_round=supply_round, by=request.user)})
 
     @extend_schema(responses=RoundPlanSerializer)
     @action(detail=True, methods=["get"])
@@ -595,6 +730,12 @@ class PickupCodeSerializer(serializers.Serializer):
     point = serializers.IntegerField(help_text=gettext_lazy("The collection point you are at."))
 
 
+class LateHandoverSerializer(PickupCodeSerializer):
+    reason = serializers.CharField(
+        max_length=300, help_text=gettext_lazy("Why the packs are handed over outside the slot.")
+    )
+
+
 class PickupItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -622,29 +763,40 @@ class PickupViewSet(viewsets.ViewSet):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    def _read(self, request):
-        data = PickupCodeSerializer(data=request.data)
+    def _read(self, request, serializer_class=PickupCodeSerializer):
+        data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
         point = get_object_or_404(
             points_at_gate(request.user, at=now), pk=data.validated_data["point"]
         )
-        return data.validated_data["code"], point, now
+        return data.validated_data, point, now
 
     @extend_schema(request=PickupCodeSerializer, responses={200: PickupSerializer})
     @action(detail=False, methods=["post"])
     def verify(self, request):
         """What would be handed over for the code; changes nothing."""
-        code, point, now = self._read(request)
-        pickup = pickup_verify(code=code, point=point, by=request.user, at=now)
+        data, point, now = self._read(request)
+        pickup = pickup_verify(code=data["code"], point=point, by=request.user, at=now)
         return Response(PickupSerializer(pickup).data)
 
     @extend_schema(request=PickupCodeSerializer, responses={200: PickupSerializer})
     @action(detail=False, methods=["post"], url_path="hand-over")
     def hand_over(self, request):
         """Hand the packs over: the code is then used up."""
-        code, point, now = self._read(request)
-        pickup = pickup_hand_over(code=code, point=point, by=request.user, at=now)
+        data, point, now = self._read(request)
+        pickup = pickup_hand_over(code=data["code"], point=point, by=request.user, at=now)
+        return Response(PickupSerializer(pickup).data)
+
+    @extend_schema(request=LateHandoverSerializer, responses={200: PickupSerializer})
+    @action(detail=False, methods=["post"], url_path="hand-over-late")
+    def hand_over_late(self, request):
+        """Staff only: hand the packs over outside the household's slot, with a reason
+        (recorded with who and when); a volunteer is refused with `staff_only`."""
+        data, point, now = self._read(request, LateHandoverSerializer)
+        pickup = pickup_hand_over_late(
+            code=data["code"], point=point, by=request.user, at=now, reason=data["reason"]
+        )
         return Response(PickupSerializer(pickup).data)
 
 
@@ -690,8 +842,12 @@ class MealEnrolSerializer(serializers.Serializer):
     meals = serializers.ListField(
         child=serializers.ChoiceField(choices=["lunch", "dinner"]), min_length=1
     )
-    dietary_notes = serializers.CharField(max_length=200, required=False, default="")
-    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    dietary_notes = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    starts_on = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_event_date]
+    )
     application = serializers.BooleanField(
         required=False,
         default=False,

@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deliveries.models import CollectionPoint
+from core.validators import validate_event_date
+from deliveries.models import CollectionPoint, OrderPlan, PickupSlot
 from deliveries.services.planning import ALLOCATE, SCHEDULE
 from deliveries.services.points import POINT_FIELDS
 
@@ -14,6 +15,7 @@ class PlanForm(forms.Form):
 
     pickup_date = forms.DateField(
         label=_("pickup day"),
+        validators=[validate_event_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     kind = forms.ChoiceField(choices=[(ALLOCATE, _("Allocate")), (SCHEDULE, _("Schedule"))])
@@ -60,3 +62,18 @@ class MealEnrolForm(forms.Form):
 
     def meals(self) -> list[str]:
         return [m for m in ("lunch", "dinner") if self.cleaned_data.get(m)]
+
+
+class UncollectedActionForm(forms.Form):
+    """A pickup nobody collected, and the later slot to move it to (for a move)."""
+
+    plan = forms.ModelChoiceField(queryset=OrderPlan.objects.none(), label=_("pickup"))
+    slot = forms.ModelChoiceField(
+        queryset=PickupSlot.objects.none(), required=False, label=_("later slot")
+    )
+    note = forms.CharField(max_length=300, required=False, label=_("note"))
+
+    def __init__(self, *args, plans, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+        self.fields["slot"].queryset = slots

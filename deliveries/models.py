@@ -1,9 +1,12 @@
 """The last hundred metres: collection points, the plan of a round, pickup slots, deliveries."""
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.history import field_history
 from core.models import Event, Tracked, actor_field
 from residents.models import Building, ClosureChange, Compound, Household
 from supplies.models import Order, SupplyRound
@@ -24,6 +27,7 @@ class FulfilmentReason(models.TextChoices):
     VULNERABLE = "vulnerable", _("A vulnerable resident lives here")
     CONTROLLED = "controlled", _("The building is controlled")
     PRECAUTION = "precaution", _("The building is in precaution")
+    MISSED_PICKUP = "missed_pickup", _("The household missed its pickup")
 
 
 class ControlledPolicy(models.TextChoices):
@@ -43,6 +47,8 @@ class CompoundPolicy(Tracked):
         choices=ControlledPolicy.choices,
         default=ControlledPolicy.PICKUP,
     )
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("compound policy")
@@ -76,6 +82,8 @@ class CollectionPoint(Tracked):
     active = models.BooleanField(
         _("in use"), default=True, help_text=_("A point out of use gets no packs in new plans.")
     )
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("collection point")
@@ -154,6 +162,11 @@ class PickupSlot(models.Model):
         return f"{self.point.name} #{self.index + 1}"
 
 
+# How long before and after its slot a household may still collect at the gate; after that
+# its pickup counts as not collected.
+SLOT_GRACE = datetime.timedelta(minutes=15)
+
+
 class Unplaced(models.TextChoices):
     NO_CAPACITY = "no_capacity", _("No collection point has room")
     WINDOW_TOO_SHORT = "window_too_short", _("The pickup window is too short")
@@ -213,6 +226,18 @@ class OrderPlan(models.Model):
     times_told = models.PositiveSmallIntegerField(_("times told"), default=0)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     handed_over_by = actor_field(_("handed over by"))
+    late_reason = models.CharField(
+        _("why handed over late"),
+        max_length=300,
+        blank=True,
+        help_text=_("Set when staff handed the packs over outside the household's slot."),
+    )
+    uncollected_told_at = models.DateTimeField(
+        _("told uncollected at"),
+        null=True,
+        blank=True,
+        help_text=_("When the household was told its packs were not collected and what is next."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -226,6 +251,46 @@ class OrderPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} · {self.get_fulfilment_display()}"
+
+
+class PickupEventKind(models.TextChoices):
+    LATE_HANDOVER = "late_handover", _("Handed over late")
+    MOVED = "moved", _("Moved to a later slot")
+    TO_DOOR = "to_door", _("Turned into a door delivery")
+    TOLD_UNCOLLECTED = "told_uncollected", _("Told the packs were not collected")
+
+
+class PickupEvent(Event):
+    """What staff did about a pickup that was not collected in its slot: who, when, why."""
+
+    plan = models.ForeignKey(
+        OrderPlan, verbose_name=_("order plan"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PickupEventKind.choices)
+    from_slot = models.ForeignKey(
+        PickupSlot,
+        verbose_name=_("from slot"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_slot = models.ForeignKey(
+        PickupSlot,
+        verbose_name=_("to slot"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(Event.Meta):
+        verbose_name = _("pickup event")
+        verbose_name_plural = _("pickup events")
+        indexes = [models.Index(fields=["plan", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} · {self.get_kind_display()}"
 
 
 class DeliveryKind(models.TextChoices):

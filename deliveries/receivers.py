@@ -8,6 +8,16 @@ def plan_closed_round(sender, supply_round, by=None, **kwargs) -> None:
 
 
 def replan_closure(sender, changes, **kwargs) -> None:
+    """A job, so that a closure change still succeeds when the queue is unreachable (the
+    re-plan is sent once it is back) and staff can see what it re-planned."""
+    from core.jobs import job_create, job_enqueue, subject_of
     from deliveries.tasks import replan_buildings
 
-    replan_buildings.delay([change.pk for change in changes])
+    changes = list(changes)
+    if not changes:
+        return
+    job = job_create(kind=REPLAN, subject=subject_of(changes[0]), by=changes[0].changed_by)
+    job_enqueue(job, replan_buildings, [change.pk for change in changes])
+
+
+REPLAN = "replan"

@@ -8,10 +8,11 @@ import datetime
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
-from deliveries.services import assignment, meals, planning, replan
+from deliveries.services import assignment, meals, planning, replan, uncollected
 from supplies.models import SupplyRound
 
 LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
@@ -46,9 +47,19 @@ def schedule_pickups(round_id: int, job_id: int | None = None):
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
-def replan_buildings(change_ids: list[int]) -> int:
+def replan_buildings(change_ids: list[int], job_id: int | None = None) -> int:
     """Re-plan the open orders of buildings whose closure level changed."""
-    return len(replan.replan_for_changes(change_ids))
+    if job_id is None:
+        return len(replan.replan_for_changes(change_ids))
+
+    def work(progress):
+        replans = replan.replan_for_changes(change_ids)
+        return {"replans": [item.pk for item in replans]}, gettext(
+            "%(count)s plans changed by the closure change."
+        ) % {"count": len(replans)}
+
+    result = run_job(job_id, work)
+    return len(result["replans"]) if result else 0
 
 
 @shared_task(**LIMITS)
@@ -66,3 +77,10 @@ def create_daily_meals(day: str | None = None) -> dict:
     run twice: the deliveries are keyed on enrolment and day."""
     meal_day = datetime.date.fromisoformat(day) if day else timezone.localdate()
     return meals.meals_create_for_day(day=meal_day)
+
+
+@shared_task(acks_late=True, time_limit=300)
+def notify_uncollected_pickups() -> int:
+    """At the end of the pickup day, tell each household whose packs nobody collected what
+    happens next; safe to run twice: a household told is not told again."""
+    return uncollected.uncollected_notify_due()

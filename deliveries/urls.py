@@ -27,6 +27,7 @@ urlpatterns = [
 urlpatterns += [
     path("staff/plans/<int:pk>/progress/", views.plan_progress, name="plan-progress"),
     path("staff/plans/<int:pk>/failed/", views.plan_failed, name="plan-failed"),
+    path("staff/plans/<int:pk>/uncollected/", views.plan_uncollected, name="plan-uncollected"),
     path("volunteer/deliveries/", views.my_deliveries, name="my-deliveries"),
     path("volunteer/deliveries/<int:pk>/mark/", views.my_delivery_mark, name="my-delivery-mark"),
     path("volunteer/sw.js", views.volunteer_service_worker, name="volunteer-sw"),

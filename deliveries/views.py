@@ -7,26 +7,29 @@ anything of it) is a 404, as is every staff page for residents, volunteers and g
 A volunteer's pages start from their own deliveries and the points they are on shift at."""
 
 import datetime
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id, parse_moment
 from deliveries import selectors
 from deliveries.exports import manifest_export
-from deliveries.forms import MealEnrolForm, PlanForm
+from deliveries.forms import MealEnrolForm, PlanForm, UncollectedActionForm
 from deliveries.models import (
     DeliveryFailure,
     MealBasis,
     MealStatus,
+    PickupSlot,
     RoundPlan,
 )
 from deliveries.services import meals
@@ -37,14 +40,22 @@ from deliveries.services.fulfilment import (
     delivery_reassign,
     delivery_retry,
 )
-from deliveries.services.pickups import pickup_hand_over, pickup_verify, points_at_gate
+from deliveries.services.pickups import (
+    LATE_REFUSALS,
+    pickup_hand_over,
+    pickup_hand_over_late,
+    pickup_verify,
+    points_at_gate,
+    staff_at_point,
+)
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
+from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
 from residents.admin import file_response
-from residents.selectors import user_is_staff_member
+from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
 from volunteers.models import Volunteer, VolunteerStatus
-from volunteers.selectors import volunteer_of
+from volunteers.selectors import volunteer_of, volunteers_managed_by
 
 PROGRESS_KEYS = ("planned", "out", "delivered", "failed")
 
@@ -72,6 +83,7 @@ def _pickup_day(supply_round: SupplyRound, plan: RoundPlan | None) -> datetime.d
 
 
 @login_required
+@require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     rounds = selectors.rounds_to_plan_with_status(request.user).prefetch_related("compounds")
@@ -115,6 +127,7 @@ def plan_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_job(request: HttpRequest, pk: int) -> JsonResponse:
     """A job's progress, polled every second by the plan page's progress bar."""
     _staff_only(request)
@@ -145,11 +158,13 @@ def _manifest_context(request: HttpRequest, pk: int, point_pk: int) -> dict:
 
 
 @login_required
+@require_safe
 def plan_manifest(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     return render(request, "deliveries/manifest.html", _manifest_context(request, pk, point_pk))
 
 
 @login_required
+@require_safe
 def plan_manifest_xlsx(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     supply_round, point = _round_point(request, pk, point_pk)
     return file_response(
@@ -160,6 +175,7 @@ def plan_manifest_xlsx(request: HttpRequest, pk: int, point_pk: int) -> HttpResp
 
 
 @login_required
+@require_safe
 def plan_call_list(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     supply_round, point = _round_point(request, pk, point_pk)
     context = {
@@ -171,6 +187,7 @@ def plan_call_list(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse
 
 
 @login_required
+@require_safe
 def plan_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     deliveries = list(selectors.deliveries_to_print(supply_round))
@@ -182,14 +199,13 @@ def plan_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _tap_time(request: HttpRequest) -> datetime.datetime:
-    """The tap's moment from the form (an offline phone sends it late), else now."""
-    tapped_at = parse_datetime(request.POST.get("tapped_at", ""))
-    if tapped_at is None:
-        return timezone.now()
-    return tapped_at if timezone.is_aware(tapped_at) else timezone.make_aware(tapped_at)
+    """The tap's moment from the form (an offline phone sends it late), else now; a moment
+    that does not exist is refused (ApplicationError)."""
+    return parse_moment(request.POST.get("tapped_at")) or timezone.now()
 
 
 @login_required
+@require_safe
 def my_deliveries(request: HttpRequest) -> HttpResponse:
     """The volunteer's open deliveries and today's done ones, by building, unit and floor."""
     if volunteer_of(request.user) is None:
@@ -227,16 +243,37 @@ def my_delivery_mark(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("my-deliveries")
 
 
+# What the volunteers' service worker keeps for a reload without network.
+VOLUNTEER_STATIC_FILES = (
+    "css/site.css",
+    "css/deliveries-volunteer.css",
+    "js/volunteer-deliveries.js",
+)
+
+
+@require_safe
 def volunteer_service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker, served from /volunteer/ so that its scope covers the pages there."""
-    response = render(request, "deliveries/volunteer-sw.js", content_type="application/javascript")
+    """The service worker, served from /volunteer/ so that its scope covers the pages there.
+
+    Its cache is named after the static files' URLs, which carry their content hashes after
+    collectstatic: a deploy that changes one changes this file, so phones install the new
+    worker, which drops the old cache and fetches the new code."""
+    assets = [static(name) for name in VOLUNTEER_STATIC_FILES]
+    version = hashlib.sha256("\n".join(assets).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "deliveries/volunteer-sw.js",
+        {"assets": assets, "version": version},
+        content_type="application/javascript",
+    )
     response["Cache-Control"] = "no-cache"
     return response
 
 
 @login_required
 def gate(request: HttpRequest) -> HttpResponse:
-    """Hand packs over at a point: pick the point, type or scan the code, check, confirm."""
+    """Hand packs over at a point: pick the point, type or scan the code, check, confirm.
+    Outside the household's slot staff (not volunteers) may hand over late, with a reason."""
     now = timezone.now()
     points = list(points_at_gate(request.user, at=now))
     if not points:
@@ -248,6 +285,16 @@ def gate(request: HttpRequest) -> HttpResponse:
     code, pickup, refusal = request.POST.get("code", ""), None, None
     if request.method == "POST" and point is not None:
         try:
+            if request.POST.get("late"):
+                pickup_hand_over_late(
+                    code=code,
+                    point=point,
+                    by=request.user,
+                    at=now,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("Handed over late; the reason is recorded."))
+                return redirect(f"{reverse('gate')}?point={point.pk}")
             if request.POST.get("confirm"):
                 pickup_hand_over(code=code, point=point, by=request.user, at=now)
                 messages.success(request, _("Handed over."))
@@ -255,8 +302,13 @@ def gate(request: HttpRequest) -> HttpResponse:
             pickup = pickup_verify(code=code, point=point, by=request.user, at=now)
         except ApplicationError as error:
             refusal = error
+    may_hand_over_late = (
+        refusal is not None
+        and refusal.extra.get("code") in LATE_REFUSALS | {"reason_required"}
+        and staff_at_point(request.user, point)
+    )
     context = {"points": points, "point": point, "code": code, "pickup": pickup}
-    context["refusal"] = refusal
+    context.update(refusal=refusal, may_hand_over_late=may_hand_over_late)
     return render(request, "deliveries/gate.html", context)
 
 
@@ -264,6 +316,7 @@ def gate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_progress(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     rows = selectors.round_progress(supply_round)
@@ -277,13 +330,13 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     failed = selectors.failed_deliveries_of_round(supply_round)
     if request.method == "POST":
-        # A tampered form's non-numeric id is a 404, not a 500.
-        delivery_id, volunteer_id = request.POST.get("delivery", ""), request.POST.get("volunteer")
-        delivery = get_object_or_404(failed, pk=delivery_id if delivery_id.isdigit() else None)
+        # A tampered form's id (not one, or not the user's) is a 404, not a 500.
+        delivery = get_object_or_404(failed, pk=parse_id(request.POST.get("delivery")))
         try:
-            if volunteer_id:
+            if request.POST.get("volunteer"):
                 volunteer = get_object_or_404(
-                    Volunteer.objects.all(), pk=volunteer_id if volunteer_id.isdigit() else None
+                    volunteers_managed_by(request.user),
+                    pk=parse_id(request.POST.get("volunteer")),
                 )
                 delivery_reassign(delivery=delivery, volunteer=volunteer, by=request.user)
             delivery_retry(delivery=delivery, by=request.user)
@@ -298,6 +351,61 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by("name", "pk")
     context = {"round": supply_round, "deliveries": list(failed), "volunteers": volunteers}
     return render(request, "deliveries/failed.html", context)
+
+
+@login_required
+def plan_uncollected(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pickups nobody collected in their slot: move each to a later slot with room or to a
+    door delivery, tell the households what happens next, and what was done so far."""
+    supply_round = _managed_round(request, pk)
+    now = timezone.now()
+    uncollected = selectors.pickups_uncollected(supply_round, now=now)
+    if request.method == "POST":
+        try:
+            _uncollected_act(request, supply_round, uncollected, now)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("plan-uncollected", pk=supply_round.pk)
+    slots = selectors.later_slots_with_room(supply_round, now=now)
+    rows = [
+        (
+            plan,
+            [s for s in slots.get(plan.point_id, []) if not plan.slot or s.start > plan.slot.start],
+        )
+        for plan in uncollected
+    ]
+    context = {
+        "round": supply_round,
+        "rows": rows,
+        "untold": sum(1 for plan, _slots in rows if plan.uncollected_told_at is None),
+        "outcomes": selectors.pickup_outcomes(supply_round, now=now),
+        "events": selectors.pickup_events_of_round(supply_round)[:200],
+    }
+    return render(request, "deliveries/uncollected.html", context)
+
+
+def _uncollected_act(request: HttpRequest, supply_round: SupplyRound, uncollected, now) -> None:
+    action = request.POST.get("action")
+    if action == "notify":
+        told = uncollected_notify(supply_round=supply_round, by=request.user, now=now)
+        messages.success(request, _("%(told)s households told what happens next.") % {"told": told})
+        return
+    if action not in ("move", "door"):
+        raise Http404
+    form = UncollectedActionForm(
+        request.POST, plans=uncollected, slots=PickupSlot.objects.filter(round=supply_round)
+    )
+    if not form.is_valid():
+        raise ApplicationError(" ".join(" ".join(errors) for errors in form.errors.values()))
+    plan, note = form.cleaned_data["plan"], form.cleaned_data["note"]
+    if action == "door":
+        pickup_to_door(plan=plan, by=request.user, note=note)
+        messages.success(request, _("The pickup is now a door delivery; the household is told."))
+        return
+    if form.cleaned_data["slot"] is None:
+        raise ApplicationError(_("Choose a later slot that is not over yet."))
+    pickup_move(plan=plan, slot=form.cleaned_data["slot"], by=request.user, note=note)
+    messages.success(request, _("The household is moved to the later slot and told."))
 
 
 # --- meals for the elderly ----------------------------------------------------------------
@@ -354,7 +462,9 @@ def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def meals_create_today(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    counts = meals.meals_create_for_day(day=timezone.localdate(), by=request.user)
+    counts = meals.meals_create_for_day(
+        day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
+    )
     if counts["created"]:
         messages.success(
             request,
@@ -369,7 +479,9 @@ def meals_create_today(request: HttpRequest) -> HttpResponse:
 @require_POST
 def meals_assign_today(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    summary = deliveries_assign_meals(day=timezone.localdate(), by=request.user)
+    summary = deliveries_assign_meals(
+        day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
+    )
     messages.success(
         request,
         _("%(assigned)s meal deliveries assigned; %(unassigned)s left without a volunteer.")

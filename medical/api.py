@@ -3,14 +3,17 @@
 A request the user may not see (another committee's, another volunteer's, another
 household's) is a 404; a step out of order or not theirs to take answers 400 with a `code`."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.validators import validate_event_date
+from deliveries.services.pickups import points_at_gate
 from medical import selectors
 from medical.models import (
     CustodyEvent,
@@ -44,6 +47,7 @@ class MedicineItemSerializer(serializers.ModelSerializer):
             "substitute_note",
         ]
         read_only_fields = ["id", "substitute", "substitute_note"]
+        extra_kwargs = {"quantity": {"min_value": 1, "max_value": 999}}
 
 
 class MedicineRequestSerializer(serializers.ModelSerializer):
@@ -290,7 +294,7 @@ class TransportInputSerializer(serializers.Serializer):
     resident = ScopedId(scope=residents_visible_to)
     kind = serializers.ChoiceField(choices=TransportKind.choices)
     hospital = serializers.CharField(max_length=100)
-    appointment_at = serializers.DateTimeField()
+    appointment_at = serializers.DateTimeField(validators=[validate_event_date])
     recurrence = serializers.CharField(max_length=100, required=False, allow_blank=True)
     escort = ScopedId(scope=volunteers_managed_by, required=False, allow_null=True)
     vehicle = serializers.CharField(max_length=60, required=False, allow_blank=True)
@@ -342,6 +346,51 @@ class TransportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def cancel(self, request, pk=None):
         """Call the trip off."""
         return self._step(pk, transports.transport_cancel, NoteSerializer)
+
+
+class ExitPassCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=20, help_text=gettext_lazy("The 8-character exit pass code; spaces are ignored.")
+    )
+    point = serializers.IntegerField(help_text=gettext_lazy("The collection point you are at."))
+
+
+class ExitPassSerializer(serializers.Serializer):
+    transport = serializers.IntegerField(source="pk")
+    resident_name = serializers.CharField(source="resident.name")
+    building = serializers.CharField(source="resident.household.building.label")
+    unit = serializers.IntegerField(source="resident.household.unit")
+    room = serializers.CharField(source="resident.household.room")
+    kind = serializers.ChoiceField(choices=TransportKind.choices)
+    hospital = serializers.CharField()
+    appointment_at = serializers.DateTimeField()
+    escort_name = serializers.CharField(source="escort.name", default=None, read_only=True)
+    vehicle = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ExitPassViewSet(viewsets.ViewSet):
+    """Check a resident's exit pass at the gate: for volunteers on a supply shift at the
+    point's compound and its staff, like a pickup code. A pass that does not let the resident
+    out now is a 400 with a `code` and a `detail` that says why (not confirmed, cancelled,
+    over, not today, not this compound's); a point the user does not serve is a 404."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ExitPassCodeSerializer, responses={200: ExitPassSerializer})
+    @action(detail=False, methods=["post"])
+    def verify(self, request):
+        """The trip the pass lets out now; changes nothing."""
+        data = ExitPassCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        point = get_object_or_404(
+            points_at_gate(request.user, at=now), pk=data.validated_data["point"]
+        )
+        transport = transports.transport_pass_check(
+            code=data.validated_data["code"], point=point, by=request.user, at=now
+        )
+        return Response(ExitPassSerializer(transport).data)
 
 
 # Vulnerable register

@@ -6,6 +6,7 @@ router = DefaultRouter()
 router.register("medicine-requests", api.MedicineRequestViewSet, basename="medicine-request")
 router.register("custody-events", api.CustodyEventViewSet, basename="custody-event")
 router.register("transports", api.TransportViewSet, basename="transport")
+router.register("exit-passes", api.ExitPassViewSet, basename="exit-pass")
 router.register(
     "vulnerable-residents", api.VulnerableResidentViewSet, basename="vulnerable-resident"
 )

@@ -4,6 +4,7 @@ services, so that a refusal reads the same on every page and in the API."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_event_date
 from medical.models import CheckInKind, CustodyItem, Holder, TransportKind, Urgency
 
 ITEM_ROWS = 3
@@ -46,7 +47,7 @@ class MedicineRequestForm(forms.Form):
             {
                 "medicine": data[f"medicine_{row}"],
                 "strength": data[f"strength_{row}"],
-                "quantity": data[f"quantity_{row}"] or 1,
+                "quantity": data[f"quantity_{row}"],  # None (left empty) means one
             }
             for row in range(1, ITEM_ROWS + 1)
             if data.get(f"medicine_{row}")
@@ -85,7 +86,9 @@ class TransportForm(forms.Form):
     resident = forms.ModelChoiceField(label=_("resident"), queryset=None)
     kind = forms.ChoiceField(label=_("kind"), choices=TransportKind.choices)
     hospital = forms.CharField(label=_("hospital"), max_length=100)
-    appointment_at = forms.DateTimeField(label=_("appointment at"), widget=DATETIME_WIDGET)
+    appointment_at = forms.DateTimeField(
+        label=_("appointment at"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
     recurrence = forms.CharField(
         label=_("recurrence"),
         max_length=100,
@@ -107,7 +110,9 @@ class TripRequestForm(forms.Form):
     resident = forms.ModelChoiceField(label=_("resident"), queryset=None)
     kind = forms.ChoiceField(label=_("kind"), choices=TransportKind.choices)
     hospital = forms.CharField(label=_("hospital"), max_length=100)
-    appointment_at = forms.DateTimeField(label=_("appointment at"), widget=DATETIME_WIDGET)
+    appointment_at = forms.DateTimeField(
+        label=_("appointment at"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
     recurrence = forms.CharField(
         label=_("recurrence"),
         max_length=100,

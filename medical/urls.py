@@ -22,6 +22,7 @@ urlpatterns += [
         name="staff-transport-step",
     ),
     path("transports/<int:pk>/pass/", views.transport_pass, name="transport-pass"),
+    path("volunteer/gate/pass/", views.gate_pass, name="gate-pass"),
     path("staff/vulnerable/", views.staff_vulnerable, name="staff-vulnerable"),
     path(
         "staff/vulnerable/<int:resident_id>/check-in/",

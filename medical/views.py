@@ -6,13 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id, parse_ids
+from deliveries.services.pickups import points_at_gate
 from medical import selectors
 from medical.forms import (
     CheckInForm,
@@ -88,6 +91,7 @@ def trip_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(selectors.medicine_requests_visible_to(request.user), pk=pk)
     context = {
@@ -112,9 +116,7 @@ def _custody(row, post, by):
 
 def _managed_volunteer(by, value: str):
     """The chosen volunteer, if `by` manages them; a missing or non-numeric id is refused."""
-    volunteer = None
-    if value.isdigit():
-        volunteer = volunteers_managed_by(by).filter(pk=int(value)).first()
+    volunteer = volunteers_managed_by(by).filter(pk=parse_id(value)).first()
     if volunteer is None:
         raise ApplicationError(_("Choose an approved volunteer of the committee."))
     return volunteer
@@ -242,7 +244,7 @@ def staff_medicine(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_run(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    chosen = [value for value in request.POST.getlist("requests") if value.isdigit()]
+    chosen = parse_ids(request.POST.getlist("requests"))
     rows = list(selectors.medicine_requests_staffed_by(request.user).filter(pk__in=chosen))
     try:
         volunteer = _managed_volunteer(request.user, request.POST.get("volunteer", ""))
@@ -258,11 +260,11 @@ def staff_run(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def volunteer_medicine(request: HttpRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
-    services.medicine_sync_delivered_of(volunteer=volunteer, by=request.user)
     context = {
         "volunteer": volunteer,
         "requests": selectors.by_urgency(
@@ -325,20 +327,55 @@ def staff_transport_step(request: HttpRequest, pk: int, step: str) -> HttpRespon
 
 
 @login_required
+@require_safe
 def transport_pass(request: HttpRequest, pk: int) -> HttpResponse:
+    """The exit pass: valid (code and QR) only for a confirmed trip on its day; otherwise a
+    big refusal in words, and no QR to show at the gate."""
     transport = get_object_or_404(selectors.transports_visible_to(request.user), pk=pk)
+    refusal = transports.transport_pass_refusal(transport, at=timezone.now())
     context = {
         "transport": transport,
+        "refusal": refusal,
         "code": pickup_code_display(transport.code),
-        "qr": mark_safe(pickup_code_svg(transport.code)),  # noqa: S308 - our own SVG
+        "qr": None if refusal else mark_safe(pickup_code_svg(transport.code)),  # noqa: S308
     }
     return render(request, "medical/transport_pass.html", context)
+
+
+@login_required
+def gate_pass(request: HttpRequest) -> HttpResponse:
+    """Check a resident's exit pass at a point the user serves, like a pickup code."""
+    now = timezone.now()
+    points = list(points_at_gate(request.user, at=now))
+    if not points:
+        raise Http404
+    chosen = request.POST.get("point") or request.GET.get("point")
+    point = next(
+        (p for p in points if str(p.pk) == chosen), points[0] if len(points) == 1 else None
+    )
+    code, transport, refusal = request.POST.get("code", ""), None, None
+    if request.method == "POST" and point is not None:
+        try:
+            transport = transports.transport_pass_check(
+                code=code, point=point, by=request.user, at=now
+            )
+        except ApplicationError as error:
+            refusal = error
+    context = {
+        "points": points,
+        "point": point,
+        "code": code,
+        "transport": transport,
+        "refusal": refusal,
+    }
+    return render(request, "medical/gate_pass.html", context)
 
 
 # Vulnerable register ----------------------------------------------------------------------
 
 
 @login_required
+@require_safe
 def staff_vulnerable(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     entries = selectors.vulnerable_register(request.user)

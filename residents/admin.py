@@ -1,5 +1,6 @@
 """Admin for committee and street staff, every list and choice scoped by the selectors."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from residents import selectors
@@ -277,7 +279,7 @@ class ResidentInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(StaffScopedAdmin):
+class HouseholdAdmin(FieldHistoryAdmin, StaffScopedAdmin):
     list_display = ["__str__", "unit", "room", "contact_phone", "resident_count", "vulnerable"]
     list_filter = [
         ("building__compound", admin.RelatedOnlyFieldListFilter),
@@ -340,7 +342,7 @@ class HouseholdAdmin(StaffScopedAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(StaffScopedAdmin):
+class ResidentAdmin(FieldHistoryAdmin, StaffScopedAdmin):
     form = ResidentAdminForm
     list_display = ["name", "household", "age", "sex", "needs_display", "care_level", "phone"]
     list_filter = [
@@ -459,7 +461,9 @@ class ResidentAdmin(StaffScopedAdmin):
             **self.admin_site.each_context(request),
             "title": _("Import households and residents"),
             "form": form,
-            "errors": errors,
+            "errors": errors[: settings.IMPORT_ERRORS_SHOWN],
+            "errors_total": len(errors),
+            "errors_more": max(len(errors) - settings.IMPORT_ERRORS_SHOWN, 0),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/residents/resident/import.html", context)
@@ -490,7 +494,7 @@ class ClosureChangeAdmin(StaffScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FieldHistoryAdmin):
     """Roles are granted by superusers only (Django's own permissions apply)."""
 
     list_display = ["user", "role", "street", "committee", "created_at"]

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.history import CREATED, history_snapshot
 from residents.models import (
     Building,
     ClosureLevel,
@@ -195,6 +196,7 @@ def _build_compound(compound: Compound, plan: CompoundPlan, *, by: User) -> None
         members.append(size)
         people += size
     Household.objects.bulk_create(households, batch_size=2000)
+    history_snapshot(Household, [household.pk for household in households], kind=CREATED, by=by)
 
     residents, needs_of = [], []
     for household, size in zip(households, members, strict=True):
@@ -216,7 +218,8 @@ def _build_compound(compound: Compound, plan: CompoundPlan, *, by: User) -> None
             residents.append(resident)
             needs_of.append(_needs(rng, age=age, sex=sex, alone=size == 1))
     Resident.objects.bulk_create(residents, batch_size=2000)
-    ResidentNeed.objects.bulk_create(
+    history_snapshot(Resident, [resident.pk for resident in residents], kind=CREATED, by=by)
+    tags = ResidentNeed.objects.bulk_create(
         (
             ResidentNeed(resident=resident, need=need)
             for resident, needs in zip(residents, needs_of, strict=True)
@@ -224,6 +227,7 @@ def _build_compound(compound: Compound, plan: CompoundPlan, *, by: User) -> None
         ),
         batch_size=5000,
     )
+    history_snapshot(ResidentNeed, [tag.pk for tag in tags], kind=CREATED, by=by)
 
     # All three levels, each reached through a logged change as staff would make it.
     order = list(buildings)

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import ClosureLevel, Compound, Need, Resident
@@ -20,6 +21,16 @@ class RegisterImportForm(forms.Form):
         self.fields["compound"].queryset = compounds
         if len(compounds) == 1:
             self.fields["compound"].initial = compounds[0]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_MEGABYTES
+        if upload.size > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; at most %(limit)d MB. Split it by building.")
+                % {"size": upload.size / 1024 / 1024, "limit": limit}
+            )
+        return upload
 
 
 class ResidentAdminForm(forms.ModelForm):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 
 from core.exceptions import ApplicationError
+from core.history import CHANGED, CREATED, history_snapshot
 from core.spreadsheets import csv_cell_read, spreadsheet_bytes, spreadsheet_csv, spreadsheet_xlsx
 from residents.models import (
     Compound,
@@ -461,8 +462,21 @@ def _apply(*, rows: list[_Row], phones: dict, compound: Compound, by: User) -> I
                 building__compound=compound
             ).values_list("pk", "building_id", "unit", "room", "contact_phone")
         }
+        history_snapshot(
+            Household,
+            [
+                households[(row["building_id"], row["unit"], row["room"])][0]
+                for row in new_households
+            ],
+            kind=CREATED,
+            by=by,
+            at=now,
+        )
     Household.objects.bulk_update(
         changed_households, ["contact_phone", "updated_by", "updated_at"], batch_size=1000
+    )
+    history_snapshot(
+        Household, [household.pk for household in changed_households], kind=CHANGED, by=by, at=now
     )
     result.households_created = len(new_households)
     result.households_updated = len(changed_households)
@@ -502,6 +516,15 @@ def _apply(*, rows: list[_Row], phones: dict, compound: Compound, by: User) -> I
             )
     if new_residents:
         _insert(Resident, new_residents)
+        history_snapshot(
+            Resident,
+            Resident.objects.filter(
+                household__building__compound=compound, created_at=now
+            ).values_list("pk", flat=True),
+            kind=CREATED,
+            by=by,
+            at=now,
+        )
     if new_needs:
         for resident_id, household_id, name in Resident.objects.filter(
             household__building__compound=compound
@@ -513,7 +536,11 @@ def _apply(*, rows: list[_Row], phones: dict, compound: Compound, by: User) -> I
         [*IMPORTED_RESIDENT_FIELDS, "updated_by", "updated_at"],
         batch_size=500,
     )
+    history_snapshot(
+        Resident, [resident.pk for resident in changed_residents], kind=CHANGED, by=by, at=now
+    )
     for start in range(0, len(retagged), 500):
+        # Deleted through the model, so that the field history keeps each removed tag.
         ResidentNeed.objects.filter(resident__in=retagged[start : start + 500]).delete()
     _insert(
         ResidentNeed,
@@ -523,6 +550,17 @@ def _apply(*, rows: list[_Row], phones: dict, compound: Compound, by: User) -> I
             for need in sorted(needs)
         ],
     )
+    tagged = sorted({resident_id for resident_id, _needs in needs_of})
+    for start in range(0, len(tagged), 500):
+        history_snapshot(
+            ResidentNeed,
+            ResidentNeed.objects.filter(resident__in=tagged[start : start + 500]).values_list(
+                "pk", flat=True
+            ),
+            kind=CREATED,
+            by=by,
+            at=now,
+        )
     result.residents_created = len(new_residents)
     result.residents_updated = len(changed_residents)
     return result

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from core.history import field_history
 from core.models import Tracked, actor_field
+from core.validators import validate_birth_date
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{4,18}[0-9]$",
@@ -168,6 +170,8 @@ class Household(Tracked):
         related_name="household",
     )
 
+    history = field_history()
+
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -210,7 +214,9 @@ class Resident(Tracked):
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=[validate_birth_date]
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     care_level = models.PositiveSmallIntegerField(
         _("care level"),
@@ -219,6 +225,8 @@ class Resident(Tracked):
         help_text=_("0 (independent) to 6 (fully dependent)."),
     )
     notes = models.TextField(_("notes"), blank=True)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("resident")
@@ -262,6 +270,8 @@ class ResidentNeed(models.Model):
         Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="needs"
     )
     need = models.CharField(_("need"), max_length=30, choices=Need.choices)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("special need")
@@ -343,6 +353,8 @@ class Membership(models.Model):
         related_name="memberships",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("membership")

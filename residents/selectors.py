@@ -32,6 +32,13 @@ AnyUser = User | AnonymousUser
 BUILDING_ORDER = (Length("label"), "label")
 
 
+def room_order(room: str = "room") -> tuple:
+    """Rooms by floor, then room, numerically: 101 … 104, 201 …, 1001 (a shorter number is a
+    lower floor). The volunteer's list, the loudspeaker call list and the pickup slots all
+    walk rooms in this order; any text ("B2-03") sorts, after the numbers of its length."""
+    return (Length(room), room)
+
+
 def _committees_for_roles(user: AnyUser, roles) -> QuerySet[Committee]:
     if not user.is_authenticated:
         return Committee.objects.none()

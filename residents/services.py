@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.history import CREATED, history_snapshot
 from core.jobs import Progress, job_create, job_enqueue, subject_of
 from residents.models import (
     STAFF_ROLES,
@@ -64,9 +65,14 @@ def _set_needs(resident: Resident, needs: Iterable[str]) -> None:
             _("Unknown special need: %(needs)s.") % {"needs": ", ".join(sorted(unknown))}
         )
     current = set(resident.needs.values_list("need", flat=True))
-    resident.needs.filter(need__in=current - wanted).delete()
-    ResidentNeed.objects.bulk_create(
+    for dropped in resident.needs.filter(need__in=current - wanted):
+        dropped._history_user = resident.updated_by  # the field history says who removed it
+        dropped.delete()
+    added = ResidentNeed.objects.bulk_create(
         [ResidentNeed(resident=resident, need=need) for need in sorted(wanted - current)]
+    )
+    history_snapshot(
+        ResidentNeed, [need.pk for need in added], kind=CREATED, by=resident.updated_by
     )
     # A list fetched with prefetch_related("needs") must not show the old tags.
     getattr(resident, "_prefetched_objects_cache", {}).pop("needs", None)

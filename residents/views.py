@@ -6,9 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_ids
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from residents import selectors
 from residents.forms import ClosureChangeForm
@@ -18,6 +19,7 @@ from residents.services import buildings_set_closure, household_logins_take
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if selectors.user_is_staff_member(request.user):
         return redirect("staff-compounds")
@@ -34,6 +36,7 @@ def _staff_only(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def compound_list(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     compounds = selectors.compounds_staffed_by(request.user).select_related("committee")
@@ -49,8 +52,7 @@ def compound_overview(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.compounds_staffed_by(request.user).select_related("committee"), pk=pk
     )
     form = ClosureChangeForm(request.POST or None)
-    # Only ids: a tampered value must not turn into a server error.
-    ticked = [int(value) for value in request.POST.getlist("building") if value.isdigit()]
+    ticked = parse_ids(request.POST.getlist("building"))
     if request.method == "POST" and form.is_valid():
         chosen = list(compound.buildings.filter(pk__in=ticked))
         try:
@@ -88,6 +90,7 @@ def _login_batch(request: HttpRequest, pk: int):
 
 
 @login_required
+@require_safe
 def household_logins(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a batch of household logins and, once done, its password file."""
     batch = _login_batch(request, pk)
@@ -95,6 +98,7 @@ def household_logins(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def household_logins_job(request: HttpRequest, pk: int) -> JsonResponse:
     """The batch's job, polled every second by the page's progress bar."""
     job = _login_batch(request, pk).job

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
 from residents.admin import (
     BuildingListFilter,
@@ -102,7 +103,7 @@ class LicenceCheckedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class SupplierAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
     list_display = [
         "name",
         "licence_number",
@@ -175,7 +176,7 @@ class SupplierAdmin(RefusalsAsMessages, StaffScopedAdmin):
 
 
 @admin.register(PackageType)
-class PackageTypeAdmin(RefusalsAsMessages, StaffScopedAdmin):
+class PackageTypeAdmin(FieldHistoryAdmin, RefusalsAsMessages, StaffScopedAdmin):
     list_display = ["name", "supplier", "category", "unit_price", "essential"]
     list_filter = [("supplier", admin.RelatedOnlyFieldListFilter), "category", "essential"]
     search_fields = ["name", "supplier__name", "contents"]

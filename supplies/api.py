@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.validators import validate_event_date
 from residents.api import ScopedPrimaryKeyField
 from residents.models import Household, Role
 from residents.selectors import (
@@ -266,7 +267,7 @@ class RoundInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=RoundKind.choices)
     compounds = ScopedId(scope=selectors.compounds_for_rounds, many=True, allow_empty=False)
-    closes_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField(validators=[validate_event_date])
     leader = serializers.IntegerField(
         required=False,
         allow_null=True,

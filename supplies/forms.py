@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_event_date
 from residents.models import Household, Resident
 from supplies.models import Offer, PaymentStatus
 from supplies.services.rounds import OfferSpec
@@ -127,6 +128,7 @@ class GroupBuyForm(forms.Form):
     )
     closes_at = forms.DateTimeField(
         label=_("closes at"),
+        validators=[validate_event_date],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     notes = forms.CharField(

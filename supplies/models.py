@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.history import field_history
 from core.models import Event, Tracked, actor_field
 from residents.models import Committee, Compound, Household, Street
 
@@ -22,6 +23,8 @@ class Supplier(Tracked):
     licence_checked_by = actor_field(_("licence checked by"))
     contact_name = models.CharField(_("contact"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("supplier")
@@ -70,6 +73,8 @@ class PackageType(Tracked):
     contents = models.TextField(_("contents"), blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=8, decimal_places=2, default=0)
     essential = models.BooleanField(_("essential"), default=True)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("package type")
@@ -262,6 +267,8 @@ class OrderLine(models.Model):
     )
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=8, decimal_places=2)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("order line")

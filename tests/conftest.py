@@ -54,6 +54,30 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def plain_static_files():
+    """Static files by their own names, found where they are, without collectstatic (the
+    hashed names of production need the manifest collectstatic writes)."""
+    from django.test import override_settings
+
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counts (in the cache) start at zero for every test, as login failures do."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def street(db):
     return StreetFactory(name="长乐街道")

@@ -1,7 +1,7 @@
 """The translation catalogues: zh-hans complete, compiled in step with its .po, placeholders kept.
 
-The .po files are parsed here by a small reader of our own, so that no gettext tools and no
-extra package are needed to run these tests; the .mo files are read with the standard library.
+The .po files are read with polib, so that no gettext tools are needed to run these tests; the
+.mo files are read with the standard library.
 Each check is a function returning the problems it finds, and is also run against a deliberately
 broken catalogue, so that a check which could never fail would be noticed.
 """
@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.utils import translation
@@ -46,75 +47,23 @@ class Entry:
         return [self.msgstr_plural[index] for index in sorted(self.msgstr_plural)]
 
 
-ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+"(.*)"\s*$')
-CONTINUATION = re.compile(r'^"(.*)"\s*$')
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda match: ESCAPES.get(match.group(1), match.group(1)), text)
-
-
 def parse_po(text: str) -> tuple[dict[str, str], list[Entry]]:
     """The header fields and the live entries of a .po file (obsolete `#~` entries skipped)."""
-    entries: list[Entry] = []
-    entry: Entry | None = None
-    flags: set[str] = set()
-    target: tuple[str, int | None] | None = None
-
-    def finish() -> None:
-        nonlocal entry, flags, target
-        if entry is not None:
-            entries.append(entry)
-        entry, flags, target = None, set(), None
-
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            finish()
-        elif line.startswith("#~"):
-            continue
-        elif line.startswith("#"):
-            if target is not None and target[0].startswith("msgstr"):
-                finish()  # a comment after a msgstr starts the next entry
-            if line.startswith("#,"):
-                flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
-        elif match := KEYWORD.match(line):
-            keyword, index, value = match.group(1), match.group(2), _unescape(match.group(3))
-            starts_entry = keyword == "msgctxt" or (
-                keyword == "msgid" and target != ("msgctxt", None)
-            )
-            if starts_entry:
-                if entry is not None:
-                    finish()
-                entry = Entry(flags=flags, line=number)
-            if entry is None:
-                raise ValueError(f"line {number}: {keyword} outside an entry")
-            if index is not None:
-                entry.msgstr_plural[int(index)] = value
-                target = ("msgstr_plural", int(index))
-            else:
-                setattr(entry, keyword, value)
-                target = (keyword, None)
-        elif match := CONTINUATION.match(line):
-            if entry is None or target is None:
-                raise ValueError(f"line {number}: string continuation outside an entry")
-            value = _unescape(match.group(1))
-            name, index = target
-            if name == "msgstr_plural":
-                entry.msgstr_plural[index] += value
-            else:
-                setattr(entry, name, getattr(entry, name) + value)
-        else:
-            raise ValueError(f"line {number}: cannot read {raw!r}")
-    finish()
-
-    header: dict[str, str] = {}
-    if entries and entries[0].msgid == "" and entries[0].msgctxt is None:
-        for header_line in entries.pop(0).msgstr.splitlines():
-            name, _, value = header_line.partition(":")
-            header[name.strip()] = value.strip()
-    return header, entries
+    catalogue = polib.pofile(text)
+    entries = [
+        Entry(
+            msgid=entry.msgid,
+            msgctxt=entry.msgctxt,
+            msgid_plural=entry.msgid_plural or None,
+            msgstr=entry.msgstr,
+            msgstr_plural={int(index): text for index, text in entry.msgstr_plural.items()},
+            flags=set(entry.flags),
+            line=entry.linenum,
+        )
+        for entry in catalogue
+        if not entry.obsolete
+    ]
+    return dict(catalogue.metadata), entries
 
 
 def read_po(path: Path) -> tuple[dict[str, str], list[Entry]]:

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.validators import validate_event_date
 from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from volunteers import selectors
@@ -88,7 +89,7 @@ class RejectSerializer(serializers.Serializer):
 
 class TestInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TestKind.choices)
-    taken_at = serializers.DateTimeField()
+    taken_at = serializers.DateTimeField(validators=[validate_event_date])
 
 
 class TestRecordSerializer(serializers.ModelSerializer):
@@ -180,8 +181,8 @@ class ShiftSerializer(serializers.ModelSerializer):
 class ShiftInputSerializer(serializers.Serializer):
     compound = ScopedId(scope=compounds_staffed_by)
     workgroup = serializers.ChoiceField(choices=Workgroup.choices)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(validators=[validate_event_date])
+    end = serializers.DateTimeField(validators=[validate_event_date])
     needed = serializers.IntegerField(min_value=1, max_value=1000)
     notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

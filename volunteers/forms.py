@@ -4,6 +4,7 @@ by the services, so that a refusal reads the same on every page and in the API."
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_event_date
 from volunteers.models import Affiliation, TestKind, Workgroup
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -16,16 +17,10 @@ class RegisterForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    username = forms.CharField(
-        label=_("user name"),
-        max_length=150,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
     password = forms.CharField(
         label=_("password"),
         max_length=128,
+        help_text=_("Your login name is given to you when you register: write it down."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     affiliation = forms.ChoiceField(label=_("affiliation"), choices=Affiliation.choices)
@@ -51,7 +46,9 @@ class RegisterForm(forms.Form):
 
 class TestForm(forms.Form):
     kind = forms.ChoiceField(label=_("test"), choices=TestKind.choices)
-    taken_at = forms.DateTimeField(label=_("taken at"), widget=DATETIME_WIDGET)
+    taken_at = forms.DateTimeField(
+        label=_("taken at"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
 
 
 class RejectForm(forms.Form):
@@ -59,8 +56,12 @@ class RejectForm(forms.Form):
 
 
 class TimeBlockForm(forms.Form):
-    start = forms.DateTimeField(label=_("from"), widget=DATETIME_WIDGET)
-    end = forms.DateTimeField(label=_("until"), widget=DATETIME_WIDGET)
+    start = forms.DateTimeField(
+        label=_("from"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
+    end = forms.DateTimeField(
+        label=_("until"), widget=DATETIME_WIDGET, validators=[validate_event_date]
+    )
 
 
 class ShiftForm(TimeBlockForm):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.history import field_history
 from core.models import Event, Tracked, actor_field
 from residents.models import Committee, Compound, Household, phone_validator
 
@@ -55,6 +56,8 @@ class VolunteerSettings(models.Model):
         _("a negative test is valid for (hours)"), default=48
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = field_history()
 
     class Meta:
         verbose_name = _("volunteer settings")

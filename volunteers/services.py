@@ -6,6 +6,7 @@ CheckConstraint is the last guard. Nothing is deleted: sign-ups and shifts are c
 with who, when and why."""
 
 import datetime
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from volunteers.models import (
     VolunteerWorkgroup,
     Workgroup,
 )
+from volunteers.selectors import volunteer_compounds
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -50,11 +52,18 @@ def _record(volunteer: Volunteer, to_status: str, by: User | None, note: str = "
 # Volunteers -------------------------------------------------------------------------------
 
 
+def _new_login_name() -> str:
+    """A login name nobody chose: registration then says nothing about which names exist."""
+    while True:
+        username = f"v{secrets.randbelow(10**8):08d}"
+        if not User.objects.filter(username__iexact=username).exists():
+            return username
+
+
 @transaction.atomic
 def volunteer_register(
     *,
     committee: Committee,
-    username: str,
     password: str,
     name: str,
     phone: str,
@@ -63,17 +72,16 @@ def volunteer_register(
     workgroups: Iterable[str] = (),
     compounds: Iterable[Compound] = (),
 ) -> Volunteer:
-    """A person registers on their phone: a login and a volunteer waiting for approval."""
-    username = username.strip()
-    if not username or not name.strip():
-        raise ApplicationError(_("Give a user name and your name."), extra={"code": "required"})
-    if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError(
-            _("This user name is taken; choose another."), extra={"code": "username_taken"}
-        )
+    """A person registers on their phone: a login and a volunteer waiting for approval.
+
+    The login name is given by the product, not chosen, so that the form cannot be used to find
+    out whether a user name exists (the page shows the new name to write down)."""
+    if not name.strip():
+        raise ApplicationError(_("Give your name."), extra={"code": "required"})
+    username = _new_login_name()
     try:
         phone_validator(phone)
-        validate_password(password, User(username=username))
+        validate_password(password, User(username=username, first_name=name[:150]))
     except ValidationError as error:
         raise ApplicationError(" ".join(error.messages), extra={"code": "invalid"}) from error
     if affiliation not in Affiliation.values:
@@ -196,9 +204,13 @@ def volunteer_settings_set(
         raise ApplicationError(
             _("A test is valid for between 1 hour and 14 days."), extra={"code": "invalid"}
         )
-    settings, _created = VolunteerSettings.objects.update_or_create(
-        committee=committee, defaults={"test_valid_hours": test_valid_hours}
-    )
+    with transaction.atomic():
+        settings = VolunteerSettings.objects.select_for_update().filter(
+            committee=committee
+        ).first() or VolunteerSettings(committee=committee)
+        settings.test_valid_hours = test_valid_hours
+        settings._history_user = by  # the field history says who set it
+        settings.save()
     return settings
 
 
@@ -229,7 +241,7 @@ def volunteer_standing(volunteer: Volunteer) -> Standing:
     return Standing(
         volunteer=volunteer,
         valid_hours=test_valid_hours(volunteer.committee_id),
-        compound_ids=frozenset(volunteer.compounds.values_list("pk", flat=True)),
+        compound_ids=frozenset(volunteer_compounds(volunteer).values_list("pk", flat=True)),
         active=tuple(active),
     )
 
@@ -262,8 +274,7 @@ def shift_refusal(
             _("This shift is in a compound of another committee."),
             extra={"code": "not_in_committee"},
         )
-    own = standing.compound_ids
-    if check_own_compounds and own and shift.compound_id not in own:
+    if check_own_compounds and shift.compound_id not in standing.compound_ids:
         return ApplicationError(
             _("%(compound)s is not among the compounds %(name)s volunteers in.")
             % {"compound": shift.compound.name, "name": volunteer.name},
@@ -515,7 +526,7 @@ def relay_move(
     )
     relay.volunteers.set(locked)
     overlapping = (
-        ShiftSignup.objects.select_for_update()
+        ShiftSignup.objects.select_for_update(of=("self",))  # not the shifts it joins
         .filter(
             volunteer__in=locked,
             status=SignupStatus.SIGNED_UP,

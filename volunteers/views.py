@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id, whole_number
 from residents.models import Committee
 from residents.selectors import committees_staffed_by, compounds_staffed_by
 from volunteers import selectors
@@ -40,6 +41,7 @@ from volunteers.services import (
 # Volunteers --------------------------------------------------------------------------------
 
 
+@require_safe
 def register_choose(request: HttpRequest) -> HttpResponse:
     committees = Committee.objects.select_related("street").order_by("street__name", "name")
     return render(request, "volunteers/register_choose.html", {"committees": committees})
@@ -56,7 +58,14 @@ def register(request: HttpRequest, committee_id: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             login(request, volunteer.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Thank you. The committee will look at your sign-up."))
+            messages.success(
+                request,
+                _(
+                    "Thank you. The committee will look at your sign-up. Your login name is "
+                    "%(username)s: write it down, you log in with it and your password."
+                )
+                % {"username": volunteer.user.username},
+            )
             return redirect("volunteers:home")
     return render(request, "volunteers/register.html", {"form": form, "committee": committee})
 
@@ -69,6 +78,7 @@ def _own_volunteer(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     volunteer = selectors.volunteer_of(request.user)
     if volunteer is None:
@@ -148,6 +158,7 @@ def _staff_committees(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def staff_volunteers(request: HttpRequest) -> HttpResponse:
     committees = _staff_committees(request).order_by("name")
     volunteers = (
@@ -196,13 +207,11 @@ def staff_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_settings(request: HttpRequest, committee_id: int) -> HttpResponse:
     committee = get_object_or_404(committees_staffed_by(request.user), pk=committee_id)
-    hours = request.POST.get("test_valid_hours", "")
+    hours = whole_number(request.POST.get("test_valid_hours"))
     try:
-        volunteer_settings_set(
-            committee=committee,
-            test_valid_hours=int(hours) if hours.isdigit() else 0,
-            by=request.user,
-        )
+        if hours is None:
+            raise ApplicationError(_("Give the test window as a whole number of hours."))
+        volunteer_settings_set(committee=committee, test_valid_hours=hours, by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -237,7 +246,8 @@ def staff_roster(request: HttpRequest) -> HttpResponse:
     compounds = compounds_staffed_by(request.user).order_by("name")
     day = _day(request.GET.get("day"))
     chosen = request.GET.get("compound", "")
-    shown = compounds.filter(pk=chosen) if chosen.isdigit() else compounds
+    # An id that is not one of the user's compounds (or not an id) shows no compound.
+    shown = compounds.filter(pk=parse_id(chosen)) if chosen else compounds
     form = ShiftForm(request.POST or None, compounds=compounds)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,6 +293,7 @@ def staff_relay(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def staff_hours(request: HttpRequest) -> HttpResponse:
     committees = _staff_committees(request).order_by("name")
     day = _day(request.GET.get("week"))

@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,12 +65,13 @@ def deliveries_assign(
 def deliveries_assign_meals(
     *,
     day: datetime.date,
-    compound: Compound | None = None,
+    compounds: QuerySet[Compound] | None = None,
     by: User | None,
     at: datetime.datetime | None = None,
 ) -> dict:
-    """Give the day's open, unassigned meal deliveries (of one compound, or all) to the
-    volunteers on a supply shift now, like a round's; returns the same summary."""
+    """Give the day's open, unassigned meal deliveries of `compounds` (a staff member's:
+    `compounds_staffed_by`; every compound when None) to the volunteers on a supply shift
+    now, like a round's; returns the same summary."""
     at = at or timezone.now()
     meals = Delivery.objects.select_for_update(of=("self",)).filter(
         kind=DeliveryKind.MEAL,
@@ -78,8 +80,8 @@ def deliveries_assign_meals(
         status=DeliveryStatus.PLANNED,
         volunteer__isnull=True,
     )
-    if compound is not None:
-        meals = meals.filter(household__building__compound=compound)
+    if compounds is not None:
+        meals = meals.filter(household__building__compound__in=compounds.values("pk"))
     open_deliveries = list(meals.select_related("household__building").order_by("pk"))
     return _assign_open(open_deliveries, at=at, by=by)
 

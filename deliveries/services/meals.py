@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +34,7 @@ from deliveries.models import (
     MealEnrolmentEvent,
     MealStatus,
 )
-from residents.models import Need, Resident
+from residents.models import Compound, Need, Resident
 
 LUNCH, DINNER = "lunch", "dinner"
 MEAL_LABELS = {LUNCH: gettext_lazy("Lunch"), DINNER: gettext_lazy("Dinner")}
@@ -169,7 +170,11 @@ def meal_apply(
 
 
 def _locked(enrolment: MealEnrolment) -> MealEnrolment:
-    return MealEnrolment.objects.select_for_update().select_related("resident").get(pk=enrolment.pk)
+    return (
+        MealEnrolment.objects.select_for_update(of=("self",))
+        .select_related("resident")
+        .get(pk=enrolment.pk)
+    )
 
 
 def _decide(enrolment: MealEnrolment, *, status: str, reason: str, by: User | None):
@@ -246,21 +251,32 @@ def meal_items(enrolment: MealEnrolment) -> str:
     return ", ".join(f"{MEAL_LABELS[name]} × 1" for name in chosen)
 
 
-def enrolments_served_on(day: datetime.date):
-    return (
-        MealEnrolment.objects.filter(status__in=SERVED_MEAL_STATUSES, starts_on__lte=day)
-        .exclude(ends_on__lt=day)
-        .select_related("resident")
-        .order_by("pk")
-    )
+def enrolments_served_on(
+    day: datetime.date, *, compounds: QuerySet[Compound] | None = None
+) -> QuerySet[MealEnrolment]:
+    """Enrolments served on `day`, of residents in `compounds` (every compound if None)."""
+    enrolments = MealEnrolment.objects.filter(
+        status__in=SERVED_MEAL_STATUSES, starts_on__lte=day
+    ).exclude(ends_on__lt=day)
+    if compounds is not None:
+        enrolments = enrolments.filter(
+            resident__household__building__compound__in=compounds.values("pk")
+        )
+    return enrolments.select_related("resident").order_by("pk")
 
 
 @transaction.atomic
-def meals_create_for_day(*, day: datetime.date, by: User | None = None) -> dict:
-    """One door delivery per served enrolment covering `day`, keyed on enrolment and day, so
-    running twice creates one set. Approved enrolments served for the first time become
-    active. Returns {"created", "existing"}."""
-    enrolments = list(enrolments_served_on(day))
+def meals_create_for_day(
+    *,
+    day: datetime.date,
+    compounds: QuerySet[Compound] | None = None,
+    by: User | None = None,
+) -> dict:
+    """One door delivery per served enrolment covering `day` in `compounds` (a staff
+    member's: `compounds_staffed_by`; every compound for the daily task when None), keyed on
+    enrolment and day, so running twice creates one set. Approved enrolments served for the
+    first time become active. Returns {"created", "existing"}."""
+    enrolments = list(enrolments_served_on(day, compounds=compounds))
     keys = {meal_key(e.pk, day): e for e in enrolments}
     existing = set(Delivery.objects.filter(key__in=list(keys)).values_list("key", flat=True))
     now = timezone.now()

@@ -1,6 +1,10 @@
 """The gate: a volunteer on shift at a collection point checks a resident's pickup code and
 hands the packs over. `pickup_verify` only reads; `pickup_hand_over` checks again under a row
-lock and records who handed the packs over and when, so that a code works once."""
+lock and records who handed the packs over and when, so that a code works once.
+
+Outside the household's slot only staff may hand over (`pickup_hand_over_late`, with a
+reason); what else staff do for a household that missed its slot is in
+`deliveries.services.uncollected`."""
 
 from __future__ import annotations
 
@@ -14,13 +18,18 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from deliveries.models import CollectionPoint, Fulfilment, OrderPlan
+from deliveries.models import (
+    SLOT_GRACE,
+    CollectionPoint,
+    Fulfilment,
+    OrderPlan,
+    PickupEvent,
+    PickupEventKind,
+)
 from residents.selectors import compounds_staffed_by
 from supplies.models import OrderLine, OrderStatus
 from volunteers.models import ShiftSignup, SignupStatus, VolunteerStatus, Workgroup
-from volunteers.selectors import volunteer_of
-
-SLOT_GRACE = datetime.timedelta(minutes=15)
+from volunteers.selectors import volunteer_compounds, volunteer_of
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ def points_at_gate(user: User, *, at: datetime.datetime) -> QuerySet[CollectionP
         on_shift = ShiftSignup.objects.filter(
             volunteer=volunteer,
             status=SignupStatus.SIGNED_UP,
-            shift__compound__in=volunteer.compounds.values("pk"),
+            shift__compound__in=volunteer_compounds(volunteer).values("pk"),
             shift__workgroup=Workgroup.SUPPLY,
             shift__cancelled_at=None,
             shift__start__lt=at + datetime.timedelta(seconds=1),
@@ -77,7 +86,9 @@ def _clock(value: datetime.datetime) -> str:
     return formats.time_format(timezone.localtime(value), "H:i")
 
 
-def _check(plan: OrderPlan | None, *, point: CollectionPoint, at: datetime.datetime) -> Pickup:
+def _check(
+    plan: OrderPlan | None, *, point: CollectionPoint, at: datetime.datetime, late: bool = False
+) -> Pickup:
     if plan is None or plan.order.household.building.compound_id != point.compound_id:
         raise _refuse(_("No order has this pickup code."), "unknown_code")
     if plan.order.status == OrderStatus.CANCELLED:
@@ -103,9 +114,9 @@ def _check(plan: OrderPlan | None, *, point: CollectionPoint, at: datetime.datet
             point=plan.point_id,
         )
     slot = plan.slot
-    if slot is None:
+    if slot is None and not late:
         raise _refuse(_("This order has no pickup slot yet."), "not_scheduled")
-    if not slot.start - SLOT_GRACE <= at <= slot.end + SLOT_GRACE:
+    if not late and not slot.start - SLOT_GRACE <= at <= slot.end + SLOT_GRACE:
         raise _refuse(
             _("This household's slot is %(day)s %(start)s–%(end)s; please come back then.")
             % {
@@ -127,8 +138,8 @@ def _check(plan: OrderPlan | None, *, point: CollectionPoint, at: datetime.datet
         unit=household.unit,
         room=household.room,
         items=list(lines),
-        slot_start=slot.start,
-        slot_end=slot.end,
+        slot_start=slot.start if slot else None,
+        slot_end=slot.end if slot else None,
     )
 
 
@@ -163,4 +174,46 @@ def pickup_hand_over(
     pickup = _check(plan, point=point, at=at)
     plan.handed_over_at, plan.handed_over_by = at, by
     plan.save(update_fields=["handed_over_at", "handed_over_by", "updated_at"])
+    return pickup
+
+
+# Refusals of the slot that staff may overrule, with a reason.
+LATE_REFUSALS = frozenset({"wrong_slot", "not_scheduled"})
+
+
+def staff_at_point(user: User, point: CollectionPoint) -> bool:
+    """Whether the user is staff of the point's compound (volunteers are not)."""
+    return compounds_staffed_by(user).filter(pk=point.compound_id).exists()
+
+
+@transaction.atomic
+def pickup_hand_over_late(
+    *, code: str, point: CollectionPoint, by: User, at: datetime.datetime, reason: str
+) -> Pickup:
+    """Staff hand the packs over outside the household's slot, saying why; recorded with who
+    and when as a late handover. Every other refusal still holds."""
+    _require_at_gate(point, by, at)
+    if not staff_at_point(by, point):
+        raise _refuse(
+            _("Only the committee's staff may hand packs over outside the household's slot."),
+            "staff_only",
+        )
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        raise _refuse(
+            _("Say why the packs are handed over outside the household's slot."),
+            "reason_required",
+        )
+    plan = _plan_of_code(code).select_for_update(of=("self",)).first()
+    pickup = _check(plan, point=point, at=at, late=True)
+    plan.handed_over_at, plan.handed_over_by, plan.late_reason = at, by, reason
+    plan.save(update_fields=["handed_over_at", "handed_over_by", "late_reason", "updated_at"])
+    PickupEvent.objects.create(
+        plan=plan,
+        kind=PickupEventKind.LATE_HANDOVER,
+        from_slot=plan.slot,
+        actor=by,
+        at=at,
+        note=reason,
+    )
     return pickup

@@ -54,7 +54,7 @@ from deliveries.models import (
 )
 from deliveries.slots import PickupUnit, PointPickups, Schedule, plan_pickup_slots
 from residents.models import Building, ClosureLevel
-from residents.selectors import vulnerable_member
+from residents.selectors import room_order, vulnerable_member
 from supplies.codes import pickup_code_display
 from supplies.models import Order, OrderLine, OrderStatus, RoundStatus, SupplyRound
 
@@ -675,7 +675,9 @@ def schedule_compute(supply_round: SupplyRound, day: datetime.date) -> list[Poin
         OrderPlan.objects.filter(
             round=supply_round, fulfilment=Fulfilment.PICKUP, point__isnull=False
         )
-        .order_by("point_id", "building__label", "household__unit", "household__room", "pk")
+        .order_by(
+            "point_id", "building__label", "household__unit", *room_order("household__room"), "pk"
+        )
         .values_list(
             "pk",
             "point_id",

@@ -22,6 +22,7 @@ from deliveries.models import (
     CollectionPoint,
     DeliveryStatus,
     Fulfilment,
+    FulfilmentReason,
     OrderPlan,
     PickupSlot,
     Replan,
@@ -104,6 +105,8 @@ def replan_building(change: ClosureChange) -> list[Replan]:
             )
             if (fulfilment, reason) == (plan.fulfilment, plan.reason):
                 continue
+            if plan.reason == FulfilmentReason.MISSED_PICKUP and fulfilment == Fulfilment.PICKUP:
+                continue  # staff chose the door after a missed pickup: a lighter level keeps it
             if plan.fulfilment == Fulfilment.PICKUP and fulfilment != Fulfilment.PICKUP:
                 counts["to_delivery"] += 1
                 counts["slots_freed"] += plan.slot_id is not None

@@ -130,9 +130,12 @@ def medicine_request_file(
     rows = [item for item in items if str(item.get("medicine", "")).strip()]
     if not rows:
         raise ApplicationError(_("Name at least one medicine."), extra={"code": "no_items"})
-    for item in rows:
-        if int(item.get("quantity") or 1) < 1:
-            raise ApplicationError(_("A quantity must be at least one."), extra={"code": "invalid"})
+    # Left out means one; 0 is a slip to refuse, never "one".
+    quantities = [
+        1 if item.get("quantity") in (None, "") else int(item["quantity"]) for item in rows
+    ]
+    if min(quantities) < 1:
+        raise ApplicationError(_("A quantity must be at least one."), extra={"code": "invalid"})
     request = MedicineRequest.objects.create(
         resident=resident,
         hospital=hospital[:100],
@@ -146,10 +149,10 @@ def medicine_request_file(
             request=request,
             medicine=str(item["medicine"]).strip()[:100],
             strength=str(item.get("strength", "")).strip()[:50],
-            quantity=int(item.get("quantity") or 1),
+            quantity=quantity,
             notes=str(item.get("notes", "")).strip()[:200],
         )
-        for item in rows
+        for item, quantity in zip(rows, quantities, strict=True)
     )
     MedicineEvent.objects.create(request=request, to_status=S.SUBMITTED, actor=by)
     return _fresh(request)
@@ -364,12 +367,37 @@ def medicine_sync_delivered(*, request: MedicineRequest, by: User) -> MedicineRe
     return request
 
 
-def medicine_sync_delivered_of(*, volunteer: Volunteer, by: User) -> None:
-    """A medicine delivery marked delivered from the deliveries list marks its request too."""
-    for request in MedicineRequest.objects.filter(
-        volunteer=volunteer, status=S.PURCHASED, delivery__status=DeliveryStatus.DELIVERED
-    ).select_related("delivery"):
-        medicine_sync_delivered(request=request, by=by)
+@transaction.atomic
+def medicine_follow_delivery(
+    *, delivery_id: int, status: str, by: User | None, at: datetime.datetime
+) -> MedicineRequest | None:
+    """The request whose door delivery was marked delivered moves to delivered, by whoever
+    tapped it and at the tap's moment; a failed delivery leaves the medicine with the
+    volunteer (still purchased, for staff to try again) and is written in the request's
+    history. A request already moved on is left alone, so hearing it twice is harmless.
+    Runs when deliveries sends `delivery_finished` (see medical.receivers)."""
+    request = MedicineRequest.objects.select_for_update().filter(delivery_id=delivery_id).first()
+    if request is None or request.status != S.PURCHASED:
+        return request
+    if status == DeliveryStatus.DELIVERED:
+        MedicineRequest.objects.filter(pk=request.pk).update(
+            status=S.DELIVERED, updated_by=by, updated_at=timezone.now()
+        )
+        MedicineEvent.objects.create(
+            request=request, from_status=S.PURCHASED, to_status=S.DELIVERED, actor=by, at=at
+        )
+    elif status == DeliveryStatus.FAILED:
+        delivery = Delivery.objects.get(pk=delivery_id)
+        MedicineEvent.objects.create(
+            request=request,
+            from_status=S.PURCHASED,
+            to_status=S.PURCHASED,
+            actor=by,
+            at=at,
+            note=_("The delivery failed: %(why)s")
+            % {"why": delivery.failure_note or delivery.get_failure_display()},
+        )
+    return _fresh(request)
 
 
 def custody_holders(request: MedicineRequest) -> dict[str, CustodyEvent]:

@@ -1,6 +1,11 @@
 """Medical transport (就医转运): requested, confirmed with an escort and a vehicle, done or
 cancelled, each step a compare-and-set recorded as a TransportEvent; and the exit pass code
-the gate checks."""
+the gate checks.
+
+An exit pass lets the resident out only while its trip is confirmed and on the day of the
+appointment; `transport_pass_refusal` says why not otherwise, in the words and with the codes
+of the gate's pickup refusals (`deliveries.services.pickups`), and the gate's check
+(`transport_pass_check`) is scoped like a pickup code's: to the points the user serves."""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from deliveries.models import CollectionPoint
+from deliveries.services.pickups import pickup_code_clean, points_at_gate
 from medical.models import MedicalTransport, TransportEvent, TransportKind, TransportStatus
 from medical.services.access import check_volunteer_for, require_staff_of, staffs_resident
 from residents.models import Resident
@@ -142,3 +149,77 @@ def transport_cancel(*, transport: MedicalTransport, by: User, note: str = "") -
     return _move(
         transport, from_statuses=[T.REQUESTED, T.CONFIRMED], to_status=T.CANCELLED, by=by, note=note
     )
+
+
+# The exit pass at the gate ------------------------------------------------------------------
+
+
+def _refuse(message: str, code: str) -> ApplicationError:
+    return ApplicationError(message, extra={"code": code})
+
+
+def _day(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment).date(), "SHORT_DATE_FORMAT")
+
+
+def transport_pass_refusal(
+    transport: MedicalTransport, *, at: datetime.datetime
+) -> ApplicationError | None:
+    """Why the exit pass does not let the resident out at `at`, or None when it does: only a
+    confirmed trip, on the (local) day of its appointment."""
+    if transport.status == T.CANCELLED:
+        return _refuse(_("This trip was cancelled; the exit pass is not valid."), "cancelled")
+    if transport.status == T.DONE:
+        return _refuse(
+            _("This trip is over: the resident is back. The exit pass is not valid."),
+            "already_done",
+        )
+    if transport.status == T.REQUESTED:
+        return _refuse(
+            _(
+                "This trip is only requested: the exit pass is not valid until the committee "
+                "confirms the trip."
+            ),
+            "not_confirmed",
+        )
+    day, today = timezone.localtime(transport.appointment_at).date(), timezone.localdate(at)
+    if today < day:
+        return _refuse(
+            _("This exit pass is valid on %(day)s only, not today.")
+            % {"day": _day(transport.appointment_at)},
+            "wrong_day",
+        )
+    if today > day:
+        return _refuse(
+            _("The day of this trip (%(day)s) has passed; the exit pass is not valid.")
+            % {"day": _day(transport.appointment_at)},
+            "wrong_day",
+        )
+    return None
+
+
+def transport_pass_check(
+    *, code: str, point: CollectionPoint, by: User, at: datetime.datetime
+) -> MedicalTransport:
+    """The trip an exit pass code lets out through this point's gate now, or a refusal that
+    says why (the code is not one of this compound's, the trip is not confirmed, cancelled,
+    over, or not today); changes nothing."""
+    if not points_at_gate(by, at=at).filter(pk=point.pk).exists():
+        raise _refuse(
+            _("Only a volunteer on a supply shift at this compound, or its staff, may do this."),
+            "not_on_shift",
+        )
+    transport = (
+        MedicalTransport.objects.filter(
+            code=pickup_code_clean(code),
+            resident__household__building__compound=point.compound_id,
+        )
+        .select_related("resident__household__building", "escort")
+        .first()
+    )
+    if transport is None:
+        raise _refuse(_("No exit pass has this code."), "unknown_code")
+    refusal = transport_pass_refusal(transport, at=at)
+    if refusal is not None:
+        raise refusal
+    return transport

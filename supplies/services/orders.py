@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
+from core.history import CREATED, history_snapshot
+from core.locking import retried_on_lock_conflict
 from residents.models import Household
 from supplies.errors import RoundNotOpen, SoldOut
 from supplies.models import (
@@ -106,6 +108,7 @@ def _record(order: Order, kind: str, by: User | None, note: str = "") -> None:
     OrderEvent.objects.create(order=order, kind=kind, actor=by, note=note)
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_place(
     *,
@@ -125,7 +128,13 @@ def order_place(
     chosen = _offers_and_quantities(
         supply_round=supply_round, household=household, quantities=quantities
     )
-    existing = Order.objects.filter(household=household, round=supply_round).first()
+    # Decide under the order's lock: a second placement after a cancel waits here for the
+    # first one to commit, then reads it placed and is refused.
+    existing = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(household=household, round=supply_round)
+        .first()
+    )
     if existing is not None and existing.status != OrderStatus.CANCELLED:
         raise ApplicationError(
             _("This household already has an order in this round; edit it instead."),
@@ -139,7 +148,10 @@ def order_place(
         order.channel = channel
         order.updated_by = placed_by
         order.save(update_fields=["status", "channel", "updated_by", "updated_at"])
-        order.lines.all().delete()
+        # The lines of its cancelled state, read under the lock: their stock is back already.
+        for line in OrderLine.objects.filter(order=order):
+            line._history_user = placed_by
+            line.delete()
     else:
         try:
             with transaction.atomic():
@@ -157,27 +169,34 @@ def order_place(
                 _("This household already has an order in this round; edit it instead."),
                 extra={"code": "already_ordered"},
             ) from error
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order, offer=offer, quantity=quantity, unit_price=offer.package_type.unit_price
         )
         for offer, quantity in chosen.items()
     )
+    history_snapshot(OrderLine, [line.pk for line in lines], kind=CREATED, by=placed_by)
     _record(order, OrderEvent.Kind.PLACED, placed_by)
     return order
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("round").get(pk=order.pk)
+    """The order, locked alone: a lock on its round would queue (and deadlock against) the
+    COMMIT of every new order in the round, whose foreign-key checks share-lock that row."""
+    return Order.objects.select_for_update(of=("self",)).select_related("round").get(pk=order.pk)
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Order:
     """Change an order's quantities while its round is open; stock follows the difference."""
     order = _locked(order)
     _require_open(order.round)
     if order.status != OrderStatus.PLACED:
-        raise ApplicationError(_("A cancelled order cannot be edited; place a new one."))
+        raise ApplicationError(
+            _("A cancelled order cannot be edited; place a new one."),
+            extra={"code": "order_cancelled"},
+        )
     chosen = _offers_and_quantities(
         supply_round=order.round, household=order.household, quantities=quantities
     )
@@ -191,14 +210,19 @@ def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Or
             take_stock(offer, after - before)
         elif after < before:
             return_stock(offer, before - after)
+        # The field history keeps each line's old quantity, and who changed it.
         if line is None:
-            OrderLine.objects.create(
+            line = OrderLine(
                 order=order, offer=offer, quantity=after, unit_price=offer.package_type.unit_price
             )
+            line._history_user = by
+            line.save()
         elif after == 0:
+            line._history_user = by
             line.delete()
         elif after != before:
             line.quantity = after
+            line._history_user = by
             line.save(update_fields=["quantity"])
     order.updated_by = by
     order.save(update_fields=["updated_by", "updated_at"])
@@ -206,13 +230,16 @@ def order_update(*, order: Order, quantities: Mapping[int, int], by: User) -> Or
     return order
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
     """Cancel an order while its round is open, returning its packs to stock."""
     order = _locked(order)
     _require_open(order.round)
     if order.status == OrderStatus.CANCELLED:
-        raise ApplicationError(_("This order is already cancelled."))
+        raise ApplicationError(
+            _("This order is already cancelled."), extra={"code": "already_cancelled"}
+        )
     for line in order.lines.select_related("offer").order_by("offer_id"):
         return_stock(line.offer, line.quantity)
     order.status = OrderStatus.CANCELLED
@@ -222,6 +249,7 @@ def order_cancel(*, order: Order, by: User, reason: str = "") -> Order:
     return order
 
 
+@retried_on_lock_conflict
 @transaction.atomic
 def order_record_payment(
     *, order: Order, status: str, by: User, method: str = "", reference: str = ""

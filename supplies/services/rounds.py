@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.history import CREATED, history_snapshot
 from residents.models import Committee, Compound, Household, Membership, Role
 from supplies.models import (
     ESSENTIAL_CATEGORIES,
@@ -231,7 +232,7 @@ def _allocate(supply_round: SupplyRound, by: User) -> int:
         ),
         batch_size=1000,
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         (
             OrderLine(order=order, offer=offer, quantity=quantity, unit_price=0)
             for order, (_household, quantities) in zip(orders, plan, strict=True)
@@ -240,6 +241,7 @@ def _allocate(supply_round: SupplyRound, by: User) -> int:
         ),
         batch_size=2000,
     )
+    history_snapshot(OrderLine, [line.pk for line in lines], kind=CREATED, by=by)
     OrderEvent.objects.bulk_create(
         (OrderEvent(order=order, kind=OrderEvent.Kind.PLACED, actor=by) for order in orders),
         batch_size=2000,

@@ -2,12 +2,11 @@
    they use, so that a reload with no network still shows the list (the taps themselves wait in
    localStorage, see volunteer-deliveries.js). API calls and forms always go to the network. */
 "use strict";
-const CACHE = "lhm-volunteer-v1";
+// Named after the static files' hashed URLs: a deploy that changes them changes this file.
+const CACHE = "lhm-volunteer-{{ version }}";
 const ASSETS = [
-  "{% url 'my-deliveries' %}",
-  "{% static 'css/site.css' %}",
-  "{% static 'css/deliveries-volunteer.css' %}",
-  "{% static 'js/volunteer-deliveries.js' %}",
+  "{% url 'my-deliveries' %}",{% for asset in assets %}
+  "{{ asset|escapejs }}",{% endfor %}
 ];
 
 self.addEventListener("install", (event) => {

@@ -2,12 +2,14 @@
 redelivered message or a superseded run cannot rewrite a job that has finished."""
 
 import pytest
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils.translation import override
 
 from core.exceptions import ApplicationError
 from core.jobs import (
     job_create,
+    job_dispatch,
     job_enqueue,
     job_fail,
     job_progress,
@@ -170,26 +172,27 @@ def test_abandoning_closes_only_the_unfinished_jobs_of_the_same_kind_and_subject
     assert reloaded(done).status == JobStatus.SUCCEEDED
 
 
-class RecordingTask:
-    def __init__(self):
-        self.calls = []
+CALLS: list = []
 
-    def delay(self, *args, **kwargs):
-        self.calls.append((args, kwargs))
+
+@shared_task(name="tests.core.record_call")
+def record_call(*args, **kwargs):
+    CALLS.append((args, kwargs))
 
 
 def test_a_job_is_enqueued_only_once_the_transaction_commits(
     job, django_capture_on_commit_callbacks
 ):
-    task = RecordingTask()
-
+    CALLS.clear()
     with django_capture_on_commit_callbacks() as callbacks:
-        assert job_enqueue(job, task, 12) is job
-        assert task.calls == []
+        assert job_enqueue(job, record_call, 12) is job
+        assert CALLS == []
     for callback in callbacks:
         callback()
 
-    assert task.calls == [((12,), {"job_id": job.pk})]
+    assert [((12,), {"job_id": job.pk})] == CALLS
+    assert reloaded(job).dispatched_at is not None
+    assert job_dispatch(job.pk) is False  # sent once only
 
 
 def test_run_job_runs_the_work_and_records_its_result(job):

@@ -218,6 +218,19 @@ class TestStaffPage:
         assert client.post(url).status_code == 404
         assert "李阿姨" not in client.get(reverse("meals")).content.decode()
 
+    def test_it_creates_and_assigns_nothing_of_another_committee(
+        self, client, other_staff, staff, elder, on_shift
+    ):
+        enrolment = meal_enrol(resident=elder, meals=["lunch"], by=staff)
+        client.force_login(other_staff)
+        assert client.post(reverse("meals-create-today")).status_code == 302
+        assert not Delivery.objects.exists()
+        enrolment.refresh_from_db()
+        assert enrolment.status == MealStatus.APPROVED
+        meals_create_for_day(day=timezone.localdate(), by=staff)
+        assert client.post(reverse("meals-assign-today")).status_code == 302
+        assert Delivery.objects.get(kind=DeliveryKind.MEAL).volunteer is None
+
     def test_it_is_a_404_for_a_volunteer(self, client, volunteer):
         client.force_login(volunteer)
         assert client.get(reverse("meals")).status_code == 404
@@ -262,6 +275,15 @@ class TestApi:
         response = api_client.post(f"/api/v1/meal-enrolments/{pk}/end/", {}, format="json")
         assert response.json()["status"] == "ended"
         assert len(api_client.get("/api/v1/meal-enrolments/").json()["results"]) == 1
+
+    def test_it_enrols_with_empty_dietary_notes(self, api_client, staff, younger):
+        api_client.force_authenticate(staff)
+        response = api_client.post(
+            "/api/v1/meal-enrolments/",
+            {"resident": younger.pk, "meals": ["lunch"], "dietary_notes": ""},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
 
     def test_it_is_a_404_for_another_committee(self, api_client, staff, other_staff, younger):
         enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)

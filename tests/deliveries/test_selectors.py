@@ -52,3 +52,37 @@ def test_call_list_calls_units_in_walking_order_not_by_label(group_buy, offers, 
         ("3", 2),
     ]
     assert slot["people"] == 6
+
+
+@pytest.mark.django_db
+def test_rooms_are_called_and_cut_into_slots_by_floor_then_room(group_buy, offers, compound, staff):
+    point = CollectionPoint.objects.create(
+        compound=compound,
+        name="北门",
+        capacity=100,
+        crowd_cap=3,
+        opens_at=datetime.time(9),
+        closes_at=datetime.time(11),
+        slot_minutes=15,
+    )
+    building = BuildingFactory(compound=compound, label="1", position_x=5, position_y=0)
+    for room in ("101", "1001", "1102", "201", "203", "401", "103", "B2-03"):
+        order_place(
+            household=HouseholdFactory(building=building, unit=1, room=room),
+            supply_round=group_buy,
+            quantities={offers["蔬菜包"].pk: 1},
+            placed_by=staff,
+            channel=Channel.HOTLINE,
+        )
+    round_close(supply_round=group_buy, by=staff)
+    allocation_run(group_buy.pk, lambda *args: None)
+    schedule_run(group_buy.pk, lambda *args: None)
+
+    slots = selectors.call_list(group_buy, point)
+
+    # Three a slot, cut in floor order: the first slot calls the first floor.
+    assert [[room for call in slot["calls"] for room in call["rooms"]] for slot in slots] == [
+        ["101", "103", "201"],
+        ["203", "401", "1001"],
+        ["1102", "B2-03"],
+    ]

@@ -18,7 +18,7 @@ make_volunteer = volunteer_fixtures.make_volunteer
 
 @pytest.fixture
 def runner(committee, staff, make_volunteer):
-    """An approved volunteer of `committee` who runs medicine errands; logs in as "v-李明"."""
+    """An approved volunteer of `committee` who runs medicine errands."""
     return make_volunteer(committee, "李明", approver=staff)
 
 

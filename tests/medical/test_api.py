@@ -40,6 +40,21 @@ class TestMedicineRequests:
         assert (body["status"], body["urgency"], body["chronic"]) == ("submitted", "red", True)
         assert body["items"][0]["medicine"] == "胰岛素"
 
+    def test_it_refuses_an_item_of_quantity_0(self, api_client, resident, resident_user):
+        response = as_user(api_client, resident_user).post(
+            URL,
+            {
+                "resident": resident.pk,
+                "hospital": "瑞金医院",
+                "urgency": "red",
+                "items": [{"medicine": "胰岛素", "quantity": 0}],
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "items" in response.json()
+        assert not MedicineRequest.objects.exists()
+
     def test_a_resident_cannot_file_for_another_household(
         self, api_client, other_resident, resident_user
     ):
@@ -181,6 +196,20 @@ class TestTransports:
         assert api_client.post(f"/api/v1/transports/{pk}/done/").json()["status"] == "done"
         response = api_client.post(f"/api/v1/transports/{pk}/cancel/")
         assert (response.status_code, response.json()["code"]) == (400, "out_of_order")
+
+    def test_it_refuses_an_appointment_in_the_year_78(self, api_client, staff, resident):
+        response = as_user(api_client, staff).post(
+            "/api/v1/transports/",
+            {
+                "resident": resident.pk,
+                "kind": "dialysis",
+                "hospital": "瑞金医院",
+                "appointment_at": "0078-12-13T00:00:00Z",
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "appointment_at" in response.json()
 
     def test_a_resident_may_not_book_and_other_staff_do_not_see(
         self, api_client, staff, resident, resident_user, other_staff

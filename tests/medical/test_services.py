@@ -8,7 +8,7 @@ from core.exceptions import ApplicationError
 from deliveries.models import Delivery, DeliveryEvent, DeliveryKind, DeliveryStatus
 from deliveries.services.fulfilment import delivery_complete
 from medical import selectors
-from medical.models import Holder, MedicineEvent, MedicineStatus, Urgency
+from medical.models import Holder, MedicineEvent, MedicineItem, MedicineStatus, Urgency
 from medical.services import medicine
 from medical.services.medicine import custody_log
 
@@ -31,6 +31,18 @@ class TestFiling:
             file_request(items=[{"medicine": " "}])
         assert codes(error) == "no_items"
         assert error.value.message == "Name at least one medicine."
+
+    def test_it_refuses_a_quantity_of_0_instead_of_storing_one(self, file_request):
+        with pytest.raises(ApplicationError) as error:
+            file_request(items=[{"medicine": "二甲双胍", "quantity": 0}])
+        assert codes(error) == "invalid"
+        assert not MedicineItem.objects.exists()
+
+    def test_an_item_without_a_quantity_is_one(self, file_request):
+        filed = file_request(
+            items=[{"medicine": "二甲双胍"}, {"medicine": "胰岛素", "quantity": ""}]
+        )
+        assert [item.quantity for item in filed.items.all()] == [1, 1]
 
     def test_it_refuses_a_request_without_a_hospital(self, file_request):
         with pytest.raises(ApplicationError) as error:

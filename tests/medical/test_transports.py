@@ -88,7 +88,8 @@ class TestPages:
         assert response.status_code == 302
         page = client.get(response.url).content.decode()
         assert "Exit pass" in page and "妇幼保健院" in page
-        assert "<svg" in page
+        # Only requested: the pass says it is not valid yet and shows no QR to use.
+        assert "NOT VALID" in page and "<svg" not in page
 
     def test_the_resident_finds_their_pass_on_their_medicine_page(
         self, client, transport, resident_user

@@ -459,6 +459,16 @@ class TestResidents:
         assert (resident.name, resident.care_level, resident.created_by) == ("李桂英", 4, staff)
         assert resident.need_codes == ["chronic_medication", "dialysis"]
 
+    def test_it_refuses_a_resident_born_in_the_year_1(self, as_staff, household):
+        response = as_staff.post(
+            "/api/v1/residents/",
+            {"household": household.pk, "name": "李桂英", "birth_date": "0001-01-01"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "birth_date" in response.json()
+        assert not Resident.objects.filter(name="李桂英").exists()
+
     def test_it_replaces_a_residents_needs(self, as_staff, staff, resident):
         ResidentFactory(household=resident.household)  # another member, untouched
         resident_with_needs = ResidentFactory(household=resident.household, needs=["dialysis"])

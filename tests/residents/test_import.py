@@ -16,7 +16,7 @@ from residents.importing import (
     RegisterImportRejected,
     register_import,
 )
-from residents.models import Household, Need, Resident
+from residents.models import Household, Need, Resident, ResidentNeed
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
 
 KEYS = [column.key for column in COLUMNS]
@@ -599,6 +599,43 @@ class TestImportPage:
         assert "file" in response.context["form"].errors
         assert not Household.objects.exists()
 
+    def test_it_refuses_a_file_over_the_size_limit_before_reading_it(
+        self, as_staff, compound, settings
+    ):
+        settings.IMPORT_MAX_MEGABYTES = 1
+        content = csv_file([resident_row()]) + b"\n" * (1024 * 1024)
+
+        response = as_staff.post(
+            self.url,
+            {"compound": compound.pk, "file": upload(content, "r.csv")},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["file"] == [
+            "The file is 1.0 MB; at most 1 MB. Split it by building."
+        ]
+        assert not Household.objects.exists()
+
+    def test_it_lists_the_first_problems_of_a_very_bad_file_and_counts_the_rest(
+        self, as_staff, compound, building, settings
+    ):
+        settings.IMPORT_ERRORS_SHOWN = 3
+        content = csv_file([resident_row(unit="7", room=str(100 + n)) for n in range(10)])
+
+        response = as_staff.post(
+            self.url,
+            {"compound": compound.pk, "file": upload(content, "r.csv")},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+        assert response.status_code == 200
+        assert len(response.context["errors"]) == 3
+        page = response.content.decode()
+        assert "10 problems" in page
+        assert "… and 7 more problems: correct these first." in page
+        assert page.count("<tr><td>") == 3
+
     def test_it_imports_nothing_into_another_committees_compound(
         self, as_staff, compound, other_compound, other_building
     ):
@@ -753,3 +790,37 @@ class TestExport:
 
         _headers, *rows = read_back(response.content, "csv")
         assert [row[KEYS.index("name")] for row in rows] == [registered[0].name]
+
+
+class TestHistory:
+    """The import writes the field history as any edit does: created rows, the old phone of a
+    changed household, the old tags of a re-tagged resident, all by the importing staff."""
+
+    def test_it_records_what_it_created_and_what_it_changed(self, compound, building, staff):
+        first = [
+            resident_row(household_phone="13900001111", needs="Disabled"),
+            resident_row(name="王建国", room="102"),
+        ]
+        register_import(compound=compound, content=csv_file(first), filename="r.csv", by=staff)
+        household = Household.objects.get(room="101")
+        resident = Resident.objects.get(name="张秀英")
+        assert [(h.history_type, h.history_user) for h in household.history.all()] == [("+", staff)]
+        assert Resident.history.filter(history_type="+").count() == 2
+        assert ResidentNeed.history.filter(resident_id=resident.pk, history_type="+").count() == 1
+
+        second = [
+            resident_row(household_phone="13900002222", needs="Dialysis"),
+            resident_row(name="王建国", room="102"),
+        ]
+        register_import(compound=compound, content=csv_file(second), filename="r.csv", by=staff)
+
+        phones = [
+            (h.history_type, h.contact_phone, h.history_user)
+            for h in household.history.order_by("history_date", "history_id")
+        ]
+        assert phones == [("+", "13900001111", staff), ("~", "13900002222", staff)]
+        tags = sorted(
+            (h.history_type, h.need) for h in ResidentNeed.history.filter(resident_id=resident.pk)
+        )
+        assert tags == [("+", "dialysis"), ("+", "disabled"), ("-", "disabled")]
+        assert Resident.history.filter(name="王建国").count() == 1  # unchanged: no new version

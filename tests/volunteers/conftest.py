@@ -46,7 +46,6 @@ def make_volunteer(db):
     ):
         volunteer = volunteer_register(
             committee=committee,
-            username=f"v-{name}",
             password="volunteer-pass-1234",
             name=name,
             phone="13900139000",
@@ -86,7 +85,7 @@ def make_shift(staff):
 
 @pytest.fixture
 def helper(committee, staff, make_volunteer):
-    """An approved volunteer of `committee`, tested an hour ago; logs in as "v-李明"."""
+    """An approved volunteer of `committee`, tested an hour ago."""
     return make_volunteer(committee, "李明", approver=staff)
 
 

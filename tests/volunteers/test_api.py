@@ -88,6 +88,15 @@ class TestVolunteers:
         )
         assert response.status_code == 404
 
+    def test_it_refuses_a_test_taken_in_the_year_1(self, helper):
+        response = client_for(helper.user).post(
+            f"{API}volunteers/{helper.pk}/tests/", {"kind": "pcr", "taken_at": "0001-01-02"}
+        )
+        assert response.status_code == 400
+        assert "taken_at" in response.json()
+        helper.refresh_from_db()
+        assert helper.tested_at is None or helper.tested_at.year > 1
+
 
 class TestShifts:
     def test_it_lists_and_filters_by_scope(

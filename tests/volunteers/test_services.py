@@ -1,6 +1,7 @@
 """Registering, approving, tests, shifts, sign-ups and relay moves as committees meet them."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -51,7 +52,6 @@ class TestRegistration:
     def test_it_registers_a_pending_volunteer_with_a_login(self, committee, compound):
         volunteer = volunteer_register(
             committee=committee,
-            username="xiaowang",
             password="a-good-pass-9876",
             name="小王",
             phone="139 0013 9000",
@@ -61,7 +61,8 @@ class TestRegistration:
             compounds=[compound],
         )
         assert volunteer.status == VolunteerStatus.PENDING
-        assert User.objects.get(username="xiaowang").check_password("a-good-pass-9876")
+        assert re.fullmatch(r"v\d{8}", volunteer.user.username)
+        assert volunteer.user.check_password("a-good-pass-9876")
         assert sorted(volunteer.workgroups.values_list("workgroup", flat=True)) == [
             "supply",
             "testing",
@@ -73,7 +74,6 @@ class TestRegistration:
         code = refusal_code(
             lambda: volunteer_register(
                 committee=committee,
-                username="x",
                 password="a-good-pass-9876",
                 name="小王",
                 phone="13900139000",
@@ -81,18 +81,31 @@ class TestRegistration:
             )
         )
         assert code == "not_in_committee"
-        assert not User.objects.filter(username="x").exists()
+        assert not Volunteer.objects.exists()
+        assert not User.objects.filter(first_name="小王").exists()
 
-    def test_it_refuses_a_taken_user_name_and_a_bad_phone(self, committee, staff):
-        fields = {"committee": committee, "password": "a-good-pass-9876", "name": "小王"}
+    def test_it_gives_new_login_names_and_refuses_a_bad_phone_or_password(self, committee, staff):
+        """Nobody chooses a login name, so registering cannot tell which names exist."""
+        fields = {"committee": committee, "name": "小王", "phone": "13900139000"}
+        first = volunteer_register(password="a-good-pass-9876", **fields)
+        second = volunteer_register(password="a-good-pass-9876", **fields)
+        assert first.user.username != second.user.username
+        assert staff.username not in {first.user.username, second.user.username}
+        before = User.objects.count()
         assert (
-            refusal_code(lambda: volunteer_register(username="STAFF", phone="139", **fields))
-            == "username_taken"
-        )
-        assert (
-            refusal_code(lambda: volunteer_register(username="new", phone="abc", **fields))
+            refusal_code(
+                lambda: volunteer_register(password="a-good-pass-9876", **fields | {"phone": "abc"})
+            )
             == "invalid"
         )
+        assert refusal_code(lambda: volunteer_register(password="password", **fields)) == "invalid"
+        assert (
+            refusal_code(
+                lambda: volunteer_register(password="xiaowang-9876", **fields | {"name": " "})
+            )
+            == "required"
+        )
+        assert User.objects.count() == before
 
     def test_it_approves_and_grants_the_volunteer_role(self, committee, staff, make_volunteer):
         volunteer = make_volunteer(committee, "甲", approved=False)

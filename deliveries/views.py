@@ -212,8 +212,11 @@ def my_deliveries(request: HttpRequest) -> HttpResponse:
         raise Http404
     since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     deliveries = selectors.deliveries_of_volunteer_today(request.user, since=since)
+    buildings = selectors.walk_groups(deliveries)
     context = {
-        "buildings": selectors.walk_groups(deliveries),
+        "buildings": buildings,
+        "total_left": sum(building["left"] for building in buildings),
+        "total_done": sum(building["done"] for building in buildings),
         "failures": DeliveryFailure.choices,
     }
     return render(request, "deliveries/my_deliveries.html", context)
@@ -276,8 +279,8 @@ def gate(request: HttpRequest) -> HttpResponse:
     Outside the household's slot staff (not volunteers) may hand over late, with a reason."""
     now = timezone.now()
     points = list(points_at_gate(request.user, at=now))
-    if not points:
-        raise Http404
+    if not points:  # off shift: say so, with the way back, rather than a bare Not Found
+        return render(request, "deliveries/gate_off_shift.html", status=404)
     chosen = request.POST.get("point") or request.GET.get("point")
     point = next(
         (p for p in points if str(p.pk) == chosen), points[0] if len(points) == 1 else None

@@ -11,3 +11,8 @@ class MedicalConfig(AppConfig):
         from medical import receivers
 
         delivery_finished.connect(receivers.follow_delivery, dispatch_uid="medical-follow")
+
+        from medical import panels
+        from volunteers.panels import panel_register
+
+        panel_register(panels.volunteer_today)

@@ -94,10 +94,11 @@ def trip_request(request: HttpRequest) -> HttpResponse:
 @require_safe
 def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(selectors.medicine_requests_visible_to(request.user), pk=pk)
+    events, custody = selectors.medicine_history(row)
     context = {
         "row": row,
-        "events": row.events.select_related("actor"),
-        "custody": row.custody_events.select_related("to_volunteer", "logged_by"),
+        "events": events,
+        "custody": custody,
         "may_decide": services.is_household_of(row, request.user)
         or services.is_staff_of(row, request.user),
     }

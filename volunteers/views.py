@@ -22,6 +22,7 @@ from residents.selectors import committees_staffed_by, compounds_staffed_by
 from volunteers import selectors
 from volunteers.forms import RegisterForm, RejectForm, RelayForm, ShiftForm, TestForm
 from volunteers.models import ShiftSignup, SignupStatus, VolunteerStatus
+from volunteers.panels import panels_for
 from volunteers.services import (
     relay_move,
     shift_cancel,
@@ -91,10 +92,15 @@ def home(request: HttpRequest) -> HttpResponse:
         for shift in selectors.shifts_open_for(volunteer=volunteer)
         if shift.pk not in mine
     ]
+    signups = list(selectors.signups_upcoming(volunteer=volunteer))
+    approved = volunteer.status == VolunteerStatus.APPROVED
     context = {
         "volunteer": volunteer,
         "standing": standing,
-        "signups": selectors.signups_upcoming(volunteer=volunteer),
+        "signups": signups,
+        "next_signup": signups[0] if signups else None,  # the current shift, or the next one
+        "now": now,
+        "panels": panels_for(volunteer, now=now) if approved else [],
         "open_shifts": open_shifts,
         "test_form": TestForm(initial={"taken_at": timezone.localtime(now)}),
     }

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_job_dispatch'),
+        ('core', '0001_initial'),
         ('residents', '0003_field_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

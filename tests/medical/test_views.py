@@ -263,3 +263,21 @@ def test_every_page_renders_in_chinese(client, settings, delivered, staff, runne
         response = logged_in(client, user).get(url)
         assert response.status_code == 200, url
         assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_the_history_names_the_people_who_acted_not_their_logins(
+    client, delivered, staff, runner, resident_user
+):
+    staff.first_name = "王芳"
+    staff.save(update_fields=["first_name"])
+    custody_log(request=delivered, item="card", to_holder="volunteer", by=runner.user)
+
+    page = logged_in(client, resident_user).get(reverse("medical:detail", args=[delivered.pk]))
+
+    text = page.content.decode()
+    assert "· 张秀英" in text  # submitted from the household's login
+    assert "· 王芳" in text
+    assert "· 李明" in text
+    assert "· resident" not in text
+    assert "· staff" not in text
+    assert "v-李明" not in text

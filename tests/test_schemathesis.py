@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connections
 from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
@@ -89,6 +90,18 @@ def seeded(transactional_db):
     call_command("seed_demo_points", stdout=io.StringIO())
 
 
+def application_closing_connections(environ, start_response):
+    """The application, closing the calling thread's database connections after each answer:
+    schemathesis calls from a thread of its own, whose open connection would keep PostgreSQL
+    from dropping the test database."""
+    response = application(environ, start_response)
+    try:
+        yield from response
+    finally:
+        response.close()
+        connections.close_all()
+
+
 def _config() -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(
         {
@@ -122,7 +135,9 @@ def _describe(scenario: events.ScenarioFinished, case_id: str, check) -> str:
 
 
 def _run(role: str, token: str) -> Totals:
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=_config())
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", application_closing_connections, config=_config()
+    )
     # Identity: Werkzeug's client hands back gzip unopened, where an HTTP client would open it.
     schema.config.update(headers={"Authorization": f"Token {token}", "Accept-Encoding": "identity"})
     totals = Totals(role)

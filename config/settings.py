@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     # Anonymous callers and the token endpoint are throttled per address (through CACHES).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "120/minute"),
         "login": env_str("API_LOGIN_RATE", "20/minute"),
@@ -258,12 +258,19 @@ DELIVERIES_PLAN_CHUNK = int(env_str("DELIVERIES_PLAN_CHUNK", "500"))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# A request that hands a job to an unreachable broker gives up in a moment, not after 6 s of
+# retries: the job waits, marked paused, and beat sends it later (core.jobs).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# No task runs for ever: these hold for a task that sets no limits of its own.
-CELERY_TASK_SOFT_TIME_LIMIT = 600
+# No task runs for ever: this holds for a task that sets no limit of its own.
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_BEAT_SCHEDULE = {
     "close-due-rounds": {"task": "supplies.tasks.close_due_rounds", "schedule": 60.0},

@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
-from rest_framework.throttling import ScopedRateThrottle
+
+from core.throttles import LoginThrottle
 
 
 def lockout_response(
@@ -31,7 +32,7 @@ def lockout_response(
 class TokenView(ObtainAuthToken):
     """`POST /api/v1/auth/token/`, throttled per address on top of the lockout per user name."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginThrottle]
     throttle_scope = "login"
 
     def post(self, request, *args, **kwargs):

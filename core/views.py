@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.models import Notice
 from core.notifications import notice_mark_read, notices_mark_all_read
@@ -19,6 +19,7 @@ def _own_notices(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     notices = _own_notices(request).order_by("-created_at", "-pk")
     page = Paginator(notices, 30).get_page(request.GET.get("page"))

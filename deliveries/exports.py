@@ -3,6 +3,7 @@
 import tablib
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import spreadsheet_xlsx
 from deliveries import selectors
 from deliveries.models import CollectionPoint
 from supplies.models import SupplyRound
@@ -20,4 +21,4 @@ def manifest_export(*, supply_round: SupplyRound, point: CollectionPoint) -> byt
     for name, packs in rows:
         dataset.append((supply_round.title, point.name, day, name, packs))
     dataset.append(("", "", "", _("Total"), sum(packs for _name, packs in rows)))
-    return dataset.export("xlsx")
+    return spreadsheet_xlsx(dataset)

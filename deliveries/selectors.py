@@ -444,30 +444,42 @@ def failed_deliveries_of_round(supply_round: SupplyRound) -> QuerySet[Delivery]:
 
 
 def walk_groups(deliveries) -> list[dict]:
-    """Deliveries (already in walking order) grouped for the stairs: [{"building", "units":
-    [{"unit", "floors": [{"floor", "deliveries"}]}]}], floors from the room numbers."""
+    """Deliveries (already in walking order) grouped for the stairs: [{"building", "left",
+    "done", "units": [{"unit", "floors": [{"floor", "deliveries"}]}]}], floors from the room
+    numbers; left: still to carry, done: delivered or failed."""
     buildings: dict[str, dict[int, dict[int | None, list[Delivery]]]] = {}
     for delivery in deliveries:
         household = delivery.household
         delivery.floor = floor_of(household.room)
         units = buildings.setdefault(household.building.label, {})
         units.setdefault(household.unit, {}).setdefault(delivery.floor, []).append(delivery)
-    return [
-        {
-            "building": label,
-            "units": [
-                {
-                    "unit": unit,
-                    "floors": [
-                        {"floor": floor, "deliveries": floors[floor]}
-                        for floor in sorted(floors, key=lambda f: (f is None, f or 0))
-                    ],
-                }
-                for unit, floors in units.items()
-            ],
-        }
-        for label, units in buildings.items()
-    ]
+    groups = []
+    for label, units in buildings.items():
+        statuses = [
+            delivery.status
+            for floors in units.values()
+            for floor in floors.values()
+            for delivery in floor
+        ]
+        left = statuses.count(DeliveryStatus.PLANNED)
+        groups.append(
+            {
+                "building": label,
+                "left": left,
+                "done": len(statuses) - left,
+                "units": [
+                    {
+                        "unit": unit,
+                        "floors": [
+                            {"floor": floor, "deliveries": floors[floor]}
+                            for floor in sorted(floors, key=lambda f: (f is None, f or 0))
+                        ],
+                    }
+                    for unit, floors in units.items()
+                ],
+            }
+        )
+    return groups
 
 
 def meal_enrolments_visible_to(user: AnyUser) -> QuerySet[MealEnrolment]:

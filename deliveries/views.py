@@ -18,7 +18,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, parse_moment
@@ -83,6 +83,7 @@ def _pickup_day(supply_round: SupplyRound, plan: RoundPlan | None) -> datetime.d
 
 
 @login_required
+@require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     rounds = selectors.rounds_to_plan_with_status(request.user).prefetch_related("compounds")
@@ -126,6 +127,7 @@ def plan_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_job(request: HttpRequest, pk: int) -> JsonResponse:
     """A job's progress, polled every second by the plan page's progress bar."""
     _staff_only(request)
@@ -156,11 +158,13 @@ def _manifest_context(request: HttpRequest, pk: int, point_pk: int) -> dict:
 
 
 @login_required
+@require_safe
 def plan_manifest(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     return render(request, "deliveries/manifest.html", _manifest_context(request, pk, point_pk))
 
 
 @login_required
+@require_safe
 def plan_manifest_xlsx(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     supply_round, point = _round_point(request, pk, point_pk)
     return file_response(
@@ -171,6 +175,7 @@ def plan_manifest_xlsx(request: HttpRequest, pk: int, point_pk: int) -> HttpResp
 
 
 @login_required
+@require_safe
 def plan_call_list(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse:
     supply_round, point = _round_point(request, pk, point_pk)
     context = {
@@ -182,6 +187,7 @@ def plan_call_list(request: HttpRequest, pk: int, point_pk: int) -> HttpResponse
 
 
 @login_required
+@require_safe
 def plan_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     deliveries = list(selectors.deliveries_to_print(supply_round))
@@ -199,14 +205,18 @@ def _tap_time(request: HttpRequest) -> datetime.datetime:
 
 
 @login_required
+@require_safe
 def my_deliveries(request: HttpRequest) -> HttpResponse:
     """The volunteer's open deliveries and today's done ones, by building, unit and floor."""
     if volunteer_of(request.user) is None:
         raise Http404
     since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     deliveries = selectors.deliveries_of_volunteer_today(request.user, since=since)
+    buildings = selectors.walk_groups(deliveries)
     context = {
-        "buildings": selectors.walk_groups(deliveries),
+        "buildings": buildings,
+        "total_left": sum(building["left"] for building in buildings),
+        "total_done": sum(building["done"] for building in buildings),
         "failures": DeliveryFailure.choices,
     }
     return render(request, "deliveries/my_deliveries.html", context)
@@ -244,6 +254,7 @@ VOLUNTEER_STATIC_FILES = (
 )
 
 
+@require_safe
 def volunteer_service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, served from /volunteer/ so that its scope covers the pages there.
 
@@ -268,8 +279,8 @@ def gate(request: HttpRequest) -> HttpResponse:
     Outside the household's slot staff (not volunteers) may hand over late, with a reason."""
     now = timezone.now()
     points = list(points_at_gate(request.user, at=now))
-    if not points:
-        raise Http404
+    if not points:  # off shift: say so, with the way back, rather than a bare Not Found
+        return render(request, "deliveries/gate_off_shift.html", status=404)
     chosen = request.POST.get("point") or request.GET.get("point")
     point = next(
         (p for p in points if str(p.pk) == chosen), points[0] if len(points) == 1 else None
@@ -308,6 +319,7 @@ def gate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_progress(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = _managed_round(request, pk)
     rows = selectors.round_progress(supply_round)

@@ -235,3 +235,36 @@ def vulnerable_register(
 
 def no_contact_48h(entries: list[RegisterEntry]) -> list[RegisterEntry]:
     return [entry for entry in entries if entry.no_contact_48h]
+
+
+def person_name(user, *, resident: Resident | None = None) -> str:
+    """The name a person is known by, not their login: their full name, a volunteer's name,
+    or, for the login of the resident's own household, the resident's name."""
+    if user is None:
+        return ""
+    if user.get_full_name():
+        return user.get_full_name()
+    volunteer = getattr(user, "volunteer", None)
+    if volunteer is not None:
+        return volunteer.name
+    household = getattr(user, "household", None)
+    if household is not None and resident is not None and household.pk == resident.household_id:
+        return resident.name
+    return user.get_username()
+
+
+def medicine_history(row: MedicineRequest) -> tuple[list[MedicineEvent], list[CustodyEvent]]:
+    """A request's status events and custody moves, each with `actor_name`, the person who
+    acted (see `person_name`), in two queries."""
+    people = ("volunteer", "household")
+    events = list(row.events.select_related("actor", *(f"actor__{person}" for person in people)))
+    custody = list(
+        row.custody_events.select_related(
+            "to_volunteer", "logged_by", *(f"logged_by__{person}" for person in people)
+        )
+    )
+    for event in events:
+        event.actor_name = person_name(event.actor, resident=row.resident)
+    for event in custody:
+        event.actor_name = person_name(event.logged_by, resident=row.resident)
+    return events, custody

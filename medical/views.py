@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, parse_ids
@@ -91,12 +91,14 @@ def trip_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(selectors.medicine_requests_visible_to(request.user), pk=pk)
+    events, custody = selectors.medicine_history(row)
     context = {
         "row": row,
-        "events": row.events.select_related("actor"),
-        "custody": row.custody_events.select_related("to_volunteer", "logged_by"),
+        "events": events,
+        "custody": custody,
         "may_decide": services.is_household_of(row, request.user)
         or services.is_staff_of(row, request.user),
     }
@@ -259,11 +261,11 @@ def staff_run(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def volunteer_medicine(request: HttpRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
-    services.medicine_sync_delivered_of(volunteer=volunteer, by=request.user)
     context = {
         "volunteer": volunteer,
         "requests": selectors.by_urgency(
@@ -326,6 +328,7 @@ def staff_transport_step(request: HttpRequest, pk: int, step: str) -> HttpRespon
 
 
 @login_required
+@require_safe
 def transport_pass(request: HttpRequest, pk: int) -> HttpResponse:
     """The exit pass: valid (code and QR) only for a confirmed trip on its day; otherwise a
     big refusal in words, and no QR to show at the gate."""
@@ -373,6 +376,7 @@ def gate_pass(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def staff_vulnerable(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     entries = selectors.vulnerable_register(request.user)

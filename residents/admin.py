@@ -12,11 +12,11 @@ from django.utils.translation import ngettext
 
 from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
+from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
 from residents.importing import (
     RegisterImportRejected,
-    household_logins_sheet,
     register_export,
     register_import,
     register_template,
@@ -38,13 +38,11 @@ from residents.services import (
     RESIDENT_FIELDS,
     buildings_set_closure,
     household_create,
-    household_logins_create,
+    household_logins_request,
     household_update,
     resident_create,
     resident_update,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def is_staff_member(request: HttpRequest) -> bool:
@@ -54,7 +52,7 @@ def is_staff_member(request: HttpRequest) -> bool:
 
 
 def file_response(content: bytes, *, filename: str, file_format: str) -> HttpResponse:
-    content_type = XLSX if file_format == "xlsx" else "text/csv; charset=utf-8"
+    content_type = XLSX_CONTENT_TYPE if file_format == "xlsx" else CSV_CONTENT_TYPE
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response
@@ -315,16 +313,17 @@ class HouseholdAdmin(FieldHistoryAdmin, StaffScopedAdmin):
 
     @admin.action(description=_("Create logins for the selected households"))
     def create_logins(self, request, queryset):
-        logins = household_logins_create(
-            households=queryset.select_related("building").order_by("building", "unit", "room"),
-            by=request.user,
-        )
-        if not logins:
-            self.message_user(request, _("Every selected household already has a login."))
+        try:
+            batch = household_logins_request(
+                households=queryset.select_related("building__compound").order_by(
+                    "building", "unit", "room"
+                ),
+                by=request.user,
+            )
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.WARNING)
             return None
-        return file_response(
-            household_logins_sheet(logins), filename="household-logins", file_format="xlsx"
-        )
+        return redirect("household-logins", pk=batch.pk)
 
     @admin.display(description=_("residents"), ordering="resident_count")
     def resident_count(self, household):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext, override
 
 from core.exceptions import ApplicationError
 from core.history import CHANGED, CREATED, history_snapshot
+from core.spreadsheets import csv_cell_read, spreadsheet_bytes, spreadsheet_csv, spreadsheet_xlsx
 from residents.models import (
     Compound,
     Household,
@@ -215,7 +216,8 @@ def _read(content: bytes, filename: str) -> tuple[list, list[Sequence]]:
         try:
             rows = csv.reader(io.StringIO(text, newline=""))
             headers = next(rows, [])
-            lines = list(rows)
+            # A cell this product wrote behind a `'` (it starts like a formula) reads back bare.
+            lines = [[csv_cell_read(value) for value in line] for line in rows]
         except csv.Error as exc:
             raise RegisterImportRejected(
                 [RowError(0, "", _("This is not a readable CSV file."))]
@@ -641,18 +643,12 @@ def _headers() -> list[str]:
     return [str(column.label) for column in COLUMNS]
 
 
-def _dataset_bytes(dataset: tablib.Dataset, file_format: str) -> bytes:
-    exported = dataset.export(file_format)
-    # BOM so that Excel opens the Chinese text of a CSV correctly.
-    return ("\ufeff" + exported).encode("utf-8") if file_format == "csv" else exported
-
-
 def register_template(*, file_format: str) -> bytes:
     """The column template in the user's language: headers and one example row; the XLSX
     has a second sheet explaining each column and listing the special needs."""
     rows = tablib.Dataset(_example_row(), headers=_headers(), title=_("Residents"))
     if file_format == "csv":
-        return _dataset_bytes(rows, "csv")
+        return spreadsheet_csv(rows)
     guide = tablib.Dataset(
         headers=[_("Column"), _("Required"), _("What to write")], title=_("Columns")
     )
@@ -663,7 +659,7 @@ def register_template(*, file_format: str) -> bytes:
     needs = tablib.Dataset(headers=[_("Code"), _("Special need")], title=_("Special needs"))
     for code, label in Need.choices:
         needs.append((code, str(label)))
-    return tablib.Databook((rows, guide, needs)).export("xlsx")
+    return spreadsheet_xlsx(rows, guide, needs)
 
 
 def register_export(*, residents: Iterable[Resident], file_format: str) -> bytes:
@@ -687,7 +683,7 @@ def register_export(*, residents: Iterable[Resident], file_format: str) -> bytes
                 resident.notes,
             )
         )
-    return _dataset_bytes(dataset, file_format)
+    return spreadsheet_bytes(dataset, file_format)
 
 
 def household_logins_sheet(logins) -> bytes:
@@ -707,4 +703,4 @@ def household_logins_sheet(logins) -> bytes:
                 login.password,
             )
         )
-    return dataset.export("xlsx")
+    return spreadsheet_xlsx(dataset)

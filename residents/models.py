@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from core.history import field_history
-from core.models import Tracked
+from core.models import Tracked, actor_field
 from core.validators import validate_birth_date
 
 phone_validator = RegexValidator(
@@ -377,3 +377,38 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.street or self.committee}"
+
+
+class LoginBatch(models.Model):
+    """Logins created for many households at once by a background job (core.Job, its
+    `subject` names this row), and their printable password file, handed out once.
+
+    The passwords wait in `pending` only until the first download, which wipes them and
+    records who took the file and when; only their hashes are kept after that."""
+
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="+"
+    )
+    households = models.JSONField(_("households"), default=list)
+    job = models.OneToOneField(
+        "core.Job",
+        verbose_name=_("job"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pending = models.JSONField(_("passwords not downloaded yet"), default=list, blank=True)
+    created_count = models.PositiveIntegerField(_("logins created"), default=0)
+    created_by = actor_field(_("started by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    downloaded_by = actor_field(_("downloaded by"))
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batch of household logins")
+        verbose_name_plural = _("batches of household logins")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.committee} {self.created_at:%Y-%m-%d %H:%M}"

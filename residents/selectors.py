@@ -19,6 +19,7 @@ from residents.models import (
     Committee,
     Compound,
     Household,
+    LoginBatch,
     Membership,
     Resident,
     ResidentNeed,
@@ -191,3 +192,8 @@ def compound_overview(*, compound: Compound) -> CompoundOverview:
         levels=[(level, label, by_level[level]) for level, label in ClosureLevel.choices],
         recent_changes=list(closure_changes_recent(compound=compound)),
     )
+
+
+def login_batches_visible_to(user: AnyUser) -> QuerySet[LoginBatch]:
+    """Batches of household logins of the committees the user staffs."""
+    return LoginBatch.objects.filter(committee__in=committees_staffed_by(user).values("pk"))

@@ -8,15 +8,18 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
 from core.history import CREATED, history_snapshot
+from core.jobs import Progress, job_create, job_enqueue, subject_of
 from residents.models import (
     STAFF_ROLES,
     Building,
     ClosureChange,
     ClosureLevel,
     Household,
+    LoginBatch,
     Membership,
     Need,
     Resident,
@@ -189,4 +192,121 @@ def household_logins_create(*, households: Iterable[Household], by: User) -> lis
         household.updated_by = by
         household.save(update_fields=["account", "updated_by", "updated_at"])
         logins.append(HouseholdLogin(household=household, username=username, password=password))
+    return logins
+
+
+# --- logins for many households: a background job, its password file handed out once -------
+
+CREATE_LOGINS = "household_logins"
+LOGINS_CHUNK = 25  # households whose logins commit together: a killed worker loses no more
+
+
+@transaction.atomic
+def household_logins_request(*, households: Iterable[Household], by: User) -> LoginBatch:
+    """Ask a worker to create logins for the households that have none; returns the batch,
+    whose job shows the progress. Hashing each password takes a fifth of a second, too long
+    for 800 of them in one request."""
+    from residents import tasks  # the task calls back into this module
+
+    chosen = [household for household in households if household.account_id is None]
+    if not chosen:
+        raise ApplicationError(
+            _("Every selected household already has a login."), extra={"code": "nothing_to_do"}
+        )
+    committees = {household.building.compound.committee_id for household in chosen}
+    if len(committees) > 1:
+        raise ApplicationError(
+            _("Select the households of one committee at a time."),
+            extra={"code": "several_committees"},
+        )
+    batch = LoginBatch.objects.create(
+        committee_id=committees.pop(),
+        households=[household.pk for household in chosen],
+        created_by=by,
+    )
+    batch.job = job_create(
+        kind=CREATE_LOGINS, subject=subject_of(batch), by=by, message=_("Waiting for a worker.")
+    )
+    batch.save(update_fields=["job"])
+    job_enqueue(batch.job, tasks.create_household_logins, batch.pk)
+    return batch
+
+
+def household_logins_run(batch_id: int, progress: Progress) -> tuple[dict, str]:
+    """The job's work: logins chunk by chunk, each chunk committed with its passwords in the
+    batch, so that a run again after a crash goes on where the last one stopped."""
+    batch = LoginBatch.objects.select_related("created_by").get(pk=batch_id)
+    ids = list(batch.households)
+    for start in range(0, len(ids), LOGINS_CHUNK):
+        with transaction.atomic():
+            locked = LoginBatch.objects.select_for_update().get(pk=batch_id)
+            households = (
+                Household.objects.select_for_update(of=("self",))
+                .select_related("building")
+                .filter(pk__in=ids[start : start + LOGINS_CHUNK], account__isnull=True)
+                .order_by("pk")
+            )
+            logins = household_logins_create(households=households, by=batch.created_by)
+            locked.pending += [
+                {
+                    "household": login.household.pk,
+                    "username": login.username,
+                    "password": login.password,
+                }
+                for login in logins
+            ]
+            locked.created_count = len(locked.pending)
+            locked.save(update_fields=["pending", "created_count"])
+        done = min(start + LOGINS_CHUNK, len(ids))
+        progress(
+            done * 100 // len(ids),
+            _("%(done)d of %(total)d households done.") % {"done": done, "total": len(ids)},
+        )
+    created = LoginBatch.objects.get(pk=batch_id).created_count
+    message = ngettext(
+        "%(count)d login created; download the password file once.",
+        "%(count)d logins created; download the password file once.",
+        created,
+    ) % {"count": created}
+    return {"created": created}, message
+
+
+@transaction.atomic
+def household_logins_take(*, batch: LoginBatch, by: User) -> list[HouseholdLogin]:
+    """The batch's logins with their passwords, once: they are wiped as they are taken, and
+    who took them and when is kept. A second call is refused, naming the first."""
+    batch = LoginBatch.objects.select_for_update().select_related("job").get(pk=batch.pk)
+    if batch.downloaded_at is not None:
+        who = batch.downloaded_by.get_username() if batch.downloaded_by else "?"
+        raise ApplicationError(
+            _(
+                "The password file was already downloaded by %(who)s at %(at)s and is no "
+                "longer kept. Reset a household's password to give it a new one."
+            )
+            % {
+                "who": who,
+                "at": timezone.localtime(batch.downloaded_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            extra={"code": "already_downloaded"},
+        )
+    if batch.job is None or not batch.job.finished:
+        raise ApplicationError(
+            _("The logins are still being created; wait until the job has finished."),
+            extra={"code": "not_finished"},
+        )
+    households = Household.objects.select_related("building").in_bulk(
+        [row["household"] for row in batch.pending]
+    )
+    logins = [
+        HouseholdLogin(
+            household=households[row["household"]],
+            username=row["username"],
+            password=row["password"],
+        )
+        for row in batch.pending
+    ]
+    batch.pending = []
+    batch.downloaded_by = by
+    batch.downloaded_at = timezone.now()
+    batch.save(update_fields=["pending", "downloaded_by", "downloaded_at"])
     return logins

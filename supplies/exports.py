@@ -13,6 +13,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import spreadsheet_xlsx
 from supplies.models import Order, OrderLine, OrderStatus, PaymentStatus, SupplyRound
 
 ZERO = Decimal("0.00")
@@ -76,7 +77,7 @@ def round_export_by_building(*, supply_round: SupplyRound) -> bytes:
         dataset.append(
             (row["compound"], row["building"], row["package"], row["packs"], row["households"])
         )
-    return dataset.export("xlsx")
+    return spreadsheet_xlsx(dataset)
 
 
 def round_export_by_household(*, supply_round: SupplyRound) -> bytes:
@@ -111,7 +112,7 @@ def round_export_by_household(*, supply_round: SupplyRound) -> bytes:
                 order.payment_reference,
             )
         )
-    return dataset.export("xlsx")
+    return spreadsheet_xlsx(dataset)
 
 
 def round_export_reconciliation(*, supply_round: SupplyRound) -> bytes:
@@ -179,4 +180,4 @@ def round_export_reconciliation(*, supply_round: SupplyRound) -> bytes:
             amounts[PaymentStatus.UNPAID] or ZERO,
         )
     )
-    return tablib.Databook((payments, summary)).export("xlsx")
+    return spreadsheet_xlsx(payments, summary)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from residents.models import Household, Role
@@ -105,6 +105,7 @@ def _own_orders(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def rounds_open(request: HttpRequest) -> HttpResponse:
     household = _own_household(request)
     rounds = _open_rounds(household)
@@ -138,12 +139,14 @@ def round_order(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = _own_orders(request).order_by("-round__closes_at", "-pk")
     return render(request, "supplies/order_list.html", {"orders": orders})
 
 
 @login_required
+@require_safe
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(_own_orders(request), pk=pk)
     context = {"order": order, "total": order.total, **_code_context(order)}
@@ -194,6 +197,7 @@ def _hotline_households(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def hotline(request: HttpRequest) -> HttpResponse:
     scope = _hotline_households(request)
     compounds = compounds_staffed_by(request.user).order_by("name")
@@ -205,6 +209,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def hotline_household(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(_hotline_households(request).prefetch_related("residents"), pk=pk)
     rounds = _open_rounds(household)
@@ -257,6 +262,7 @@ def _led_rounds(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def leader_rounds(request: HttpRequest) -> HttpResponse:
     placed = Q(orders__status=OrderStatus.PLACED)
     rounds = _led_rounds(request).annotate(order_count=Count("orders", filter=placed))
@@ -306,6 +312,7 @@ def _payment_initial(order: Order) -> dict:
 
 
 @login_required
+@require_safe
 def leader_round(request: HttpRequest, pk: int) -> HttpResponse:
     supply_round = get_object_or_404(_led_rounds(request), pk=pk)
     orders = selectors.orders_visible_to(request.user).filter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from residents.models import Committee, Compound
@@ -25,6 +25,16 @@ def volunteer_of(user) -> Volunteer | None:
     if not user.is_authenticated:
         return None
     return Volunteer.objects.filter(user=user).first()
+
+
+def volunteer_compounds(volunteer: Volunteer) -> QuerySet[Compound]:
+    """The compounds a volunteer serves: those they chose, or, when they chose none ("any
+    compound", as the sign-up form says), every compound of their committee. The one meaning
+    of a volunteer's compounds: sign-up, assignment and the gate all read it from here."""
+    chosen = Volunteer.compounds.through.objects.filter(volunteer=volunteer.pk)
+    return Compound.objects.filter(committee=volunteer.committee_id).filter(
+        Q(pk__in=chosen.values("compound_id")) | ~Exists(chosen)
+    )
 
 
 def volunteers_on_shift(

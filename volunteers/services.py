@@ -38,6 +38,7 @@ from volunteers.models import (
     VolunteerWorkgroup,
     Workgroup,
 )
+from volunteers.selectors import volunteer_compounds
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -240,7 +241,7 @@ def volunteer_standing(volunteer: Volunteer) -> Standing:
     return Standing(
         volunteer=volunteer,
         valid_hours=test_valid_hours(volunteer.committee_id),
-        compound_ids=frozenset(volunteer.compounds.values_list("pk", flat=True)),
+        compound_ids=frozenset(volunteer_compounds(volunteer).values_list("pk", flat=True)),
         active=tuple(active),
     )
 
@@ -273,8 +274,7 @@ def shift_refusal(
             _("This shift is in a compound of another committee."),
             extra={"code": "not_in_committee"},
         )
-    own = standing.compound_ids
-    if check_own_compounds and own and shift.compound_id not in own:
+    if check_own_compounds and shift.compound_id not in standing.compound_ids:
         return ApplicationError(
             _("%(compound)s is not among the compounds %(name)s volunteers in.")
             % {"compound": shift.compound.name, "name": volunteer.name},

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, whole_number
@@ -22,6 +22,7 @@ from residents.selectors import committees_staffed_by, compounds_staffed_by
 from volunteers import selectors
 from volunteers.forms import RegisterForm, RejectForm, RelayForm, ShiftForm, TestForm
 from volunteers.models import ShiftSignup, SignupStatus, VolunteerStatus
+from volunteers.panels import panels_for
 from volunteers.services import (
     relay_move,
     shift_cancel,
@@ -41,6 +42,7 @@ from volunteers.services import (
 # Volunteers --------------------------------------------------------------------------------
 
 
+@require_safe
 def register_choose(request: HttpRequest) -> HttpResponse:
     committees = Committee.objects.select_related("street").order_by("street__name", "name")
     return render(request, "volunteers/register_choose.html", {"committees": committees})
@@ -77,6 +79,7 @@ def _own_volunteer(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     volunteer = selectors.volunteer_of(request.user)
     if volunteer is None:
@@ -89,10 +92,15 @@ def home(request: HttpRequest) -> HttpResponse:
         for shift in selectors.shifts_open_for(volunteer=volunteer)
         if shift.pk not in mine
     ]
+    signups = list(selectors.signups_upcoming(volunteer=volunteer))
+    approved = volunteer.status == VolunteerStatus.APPROVED
     context = {
         "volunteer": volunteer,
         "standing": standing,
-        "signups": selectors.signups_upcoming(volunteer=volunteer),
+        "signups": signups,
+        "next_signup": signups[0] if signups else None,  # the current shift, or the next one
+        "now": now,
+        "panels": panels_for(volunteer, now=now) if approved else [],
         "open_shifts": open_shifts,
         "test_form": TestForm(initial={"taken_at": timezone.localtime(now)}),
     }
@@ -156,6 +164,7 @@ def _staff_committees(request: HttpRequest):
 
 
 @login_required
+@require_safe
 def staff_volunteers(request: HttpRequest) -> HttpResponse:
     committees = _staff_committees(request).order_by("name")
     volunteers = (
@@ -290,6 +299,7 @@ def staff_relay(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def staff_hours(request: HttpRequest) -> HttpResponse:
     committees = _staff_committees(request).order_by("name")
     day = _day(request.GET.get("week"))

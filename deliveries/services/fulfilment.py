@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from deliveries.models import Delivery, DeliveryEvent, DeliveryFailure, DeliveryStatus
+from deliveries.signals import delivery_finished
 from residents.selectors import compounds_staffed_by
 from volunteers.models import Volunteer, VolunteerStatus
 
@@ -67,6 +68,18 @@ def _locked(delivery: Delivery) -> Delivery:
     )
 
 
+def _announce(delivery: Delivery, *, by: User, at: datetime.datetime) -> None:
+    """Tell the app that asked for the delivery, once the tap is committed; its failure is
+    logged and does not undo the tap."""
+    status = delivery.status
+    transaction.on_commit(
+        lambda: delivery_finished.send(
+            sender=Delivery, delivery=delivery, status=status, by=by, at=at
+        ),
+        robust=True,
+    )
+
+
 def _record(delivery: Delivery, *, before: str, by: User, at, note: str = "") -> None:
     delivery.updated_by = by
     delivery.save()
@@ -97,6 +110,7 @@ def delivery_complete(*, delivery: Delivery, by: User, tapped_at: datetime.datet
     delivery.status, delivery.done_at = DeliveryStatus.DELIVERED, tapped_at
     delivery.failure, delivery.failure_note = "", ""
     _record(delivery, before=before, by=by, at=tapped_at)
+    _announce(delivery, by=by, at=tapped_at)
     return delivery
 
 
@@ -139,6 +153,7 @@ def delivery_fail(
     delivery.status, delivery.done_at = DeliveryStatus.FAILED, tapped_at
     delivery.failure, delivery.failure_note = reason, note[:300]
     _record(delivery, before=before, by=by, at=tapped_at, note=note)
+    _announce(delivery, by=by, at=tapped_at)
     return delivery
 
 

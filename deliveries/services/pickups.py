@@ -29,7 +29,7 @@ from deliveries.models import (
 from residents.selectors import compounds_staffed_by
 from supplies.models import OrderLine, OrderStatus
 from volunteers.models import ShiftSignup, SignupStatus, VolunteerStatus, Workgroup
-from volunteers.selectors import volunteer_of
+from volunteers.selectors import volunteer_compounds, volunteer_of
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def points_at_gate(user: User, *, at: datetime.datetime) -> QuerySet[CollectionP
         on_shift = ShiftSignup.objects.filter(
             volunteer=volunteer,
             status=SignupStatus.SIGNED_UP,
-            shift__compound__in=volunteer.compounds.values("pk"),
+            shift__compound__in=volunteer_compounds(volunteer).values("pk"),
             shift__workgroup=Workgroup.SUPPLY,
             shift__cancelled_at=None,
             shift__start__lt=at + datetime.timedelta(seconds=1),

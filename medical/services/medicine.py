@@ -367,12 +367,37 @@ def medicine_sync_delivered(*, request: MedicineRequest, by: User) -> MedicineRe
     return request
 
 
-def medicine_sync_delivered_of(*, volunteer: Volunteer, by: User) -> None:
-    """A medicine delivery marked delivered from the deliveries list marks its request too."""
-    for request in MedicineRequest.objects.filter(
-        volunteer=volunteer, status=S.PURCHASED, delivery__status=DeliveryStatus.DELIVERED
-    ).select_related("delivery"):
-        medicine_sync_delivered(request=request, by=by)
+@transaction.atomic
+def medicine_follow_delivery(
+    *, delivery_id: int, status: str, by: User | None, at: datetime.datetime
+) -> MedicineRequest | None:
+    """The request whose door delivery was marked delivered moves to delivered, by whoever
+    tapped it and at the tap's moment; a failed delivery leaves the medicine with the
+    volunteer (still purchased, for staff to try again) and is written in the request's
+    history. A request already moved on is left alone, so hearing it twice is harmless.
+    Runs when deliveries sends `delivery_finished` (see medical.receivers)."""
+    request = MedicineRequest.objects.select_for_update().filter(delivery_id=delivery_id).first()
+    if request is None or request.status != S.PURCHASED:
+        return request
+    if status == DeliveryStatus.DELIVERED:
+        MedicineRequest.objects.filter(pk=request.pk).update(
+            status=S.DELIVERED, updated_by=by, updated_at=timezone.now()
+        )
+        MedicineEvent.objects.create(
+            request=request, from_status=S.PURCHASED, to_status=S.DELIVERED, actor=by, at=at
+        )
+    elif status == DeliveryStatus.FAILED:
+        delivery = Delivery.objects.get(pk=delivery_id)
+        MedicineEvent.objects.create(
+            request=request,
+            from_status=S.PURCHASED,
+            to_status=S.PURCHASED,
+            actor=by,
+            at=at,
+            note=_("The delivery failed: %(why)s")
+            % {"why": delivery.failure_note or delivery.get_failure_display()},
+        )
+    return _fresh(request)
 
 
 def custody_holders(request: MedicineRequest) -> dict[str, CustodyEvent]:

@@ -62,6 +62,28 @@
     line.textContent = (labels["label" + tap.outcome.charAt(0).toUpperCase() + tap.outcome.slice(1)]
       || labels.labelDelivered) + " · " + clock;
     line.dataset.pending = labels.labelPending;
+    recount();
+  }
+
+  function setCounts(element, left, done) {
+    if (!element) return;
+    element.dataset.left = String(left);
+    element.dataset.done = String(done);
+    element.textContent = labels.countsText.replace("%(left)s", left).replace("%(done)s", done);
+  }
+
+  function recount() {
+    // The summary at the top follows the cards, taps kept on the phone included.
+    let totalLeft = 0;
+    let totalDone = 0;
+    list.querySelectorAll("section.walk-building").forEach(function (section) {
+      const left = section.querySelectorAll('.delivery-card[data-status="planned"]').length;
+      const done = section.querySelectorAll(".delivery-card").length - left;
+      totalLeft += left;
+      totalDone += done;
+      setCounts(document.querySelector('[data-summary-for="' + section.id + '"] [data-counts]'), left, done);
+    });
+    setCounts(document.querySelector(".walk-total[data-counts]"), totalLeft, totalDone);
   }
 
   function showRefused(tap, detail) {

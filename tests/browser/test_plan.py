@@ -158,3 +158,19 @@ def test_it_shows_a_resident_their_point_slot_and_pickup_code_on_a_phone(
     expect(plan).to_be_in_viewport()
     _assert_fits_a_phone(page)
     page.screenshot(path=tmp_path / "order-en.png", full_page=True)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_progress_at_the_doors_fits_a_phone(
+    phone, log_in, live_server, staff, round_and_points, language
+):
+    supply_round, _points, _estate = round_and_points
+    planning.allocation_run(supply_round.pk, _no_progress, by=staff)
+    page = phone
+    if language == "en":
+        _in_english(page, live_server)
+    log_in(page, "staff")
+    page.goto(f"{live_server.url}/staff/plans/{supply_round.pk}/progress/")
+    expect(page.locator(".progress-table tbody tr")).not_to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    _assert_fits_a_phone(page)

@@ -162,3 +162,37 @@ def test_it_hands_packs_over_at_the_gate_once(phone, log_in, live_server, at_wor
     expect(refusal).to_contain_text("Already collected")
     expect(page.locator("[data-pickup]")).to_have_count(0)
     _assert_fits_a_phone(page)
+
+
+def test_the_summary_jumps_to_a_building_and_counts_taps_made_offline(
+    phone, log_in, live_server, at_work
+):
+    supply_round, volunteer_row = at_work
+    deliveries_assign(supply_round=supply_round, by=None)
+    page = phone
+    _in_english(page, live_server)
+    log_in(page, "volunteer")
+    page.goto(f"{live_server.url}/volunteer/deliveries/")
+    total = page.locator(".walk-total")
+    expect(total).to_have_text("5 left · 0 done")
+    expect(page.locator("details.problem input[name=note]").first).to_be_hidden()
+
+    links = page.locator("[data-summary-for]")
+    last = links.nth(links.count() - 1)
+    last.click()
+    target = last.get_attribute("data-summary-for")
+    assert page.evaluate("location.hash") == f"#{target}"
+    card = page.locator(f"#{target} .delivery-card").first
+
+    page.context.set_offline(True)
+    card.locator("button[value=delivered]").click()
+    expect(total).to_have_text("4 left · 1 done")
+    expect(last.locator("[data-counts]")).to_have_attribute("data-done", "1")
+    other = page.locator('.delivery-card[data-status="planned"]').first
+    other.locator("details.problem summary").click()
+    other.locator("input[name=note]").fill("door sealed with tape")
+    other.locator("button[value=problem]").click()
+    expect(total).to_have_text("3 left · 2 done")
+    _assert_fits_a_phone(page)
+    page.context.set_offline(False)
+    _wait_for(lambda: Delivery.objects.filter(failure_note="door sealed with tape").exists())

@@ -170,3 +170,50 @@ class TestPage:
     ):
         client.force_login(volunteer)
         assert client.get("/volunteer/gate/").status_code == 404
+
+
+def test_a_volunteer_of_any_compound_works_the_gate(client, pickup, compound, committee, staff):
+    """The reported journey: registered leaving compounds empty ("any compound of the
+    committee"), approved, signed up for a supply shift, then checking a code at the point."""
+    import time_machine
+    from django.urls import reverse
+
+    from volunteers.models import Shift, Volunteer, VolunteerStatus, Workgroup
+
+    register = reverse("volunteers:register", args=[committee.pk])
+    response = client.post(
+        register,
+        {
+            "name": "周敏",
+            "phone": "13900139000",
+            "password": "volunteer-pass-1234",
+            "affiliation": "resident",
+            "workgroups": [Workgroup.SUPPLY],
+        },
+    )
+    assert response.status_code == 302, response.content
+    record = Volunteer.objects.get(name="周敏")  # the product gave the login name
+    assert not record.compounds.exists()
+    client.force_login(staff)
+    client.post(reverse("volunteers:staff-approve", args=[record.pk]))
+    record.refresh_from_db()
+    assert record.status == VolunteerStatus.APPROVED
+    now = timezone.now()
+    shift = Shift.objects.create(
+        compound=compound,
+        workgroup=Workgroup.SUPPLY,
+        start=now + datetime.timedelta(minutes=2),
+        end=now + datetime.timedelta(hours=3),
+        needed=2,
+        created_by=staff,
+    )
+    client.force_login(record.user)
+    taken = timezone.localtime(now - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    client.post(reverse("volunteers:test-new"), {"kind": "antigen", "taken_at": taken})
+    client.post(reverse("volunteers:signup", args=[shift.pk]))
+    assert record.signups.filter(shift=shift).exists()
+    with time_machine.travel(now + datetime.timedelta(minutes=5), tick=False):
+        body = {"code": pickup.order.pickup_code, "point": pickup.point.pk}
+        response = client_for(record.user).post("/api/v1/pickups/verify/", body)
+    assert response.status_code == 200, response.content
+    assert response.json()["room"] == pickup.household.room

@@ -291,6 +291,49 @@ class TestPage:
         labels = [group["building"] for group in response.context["buildings"]]
         assert "2" in labels and len(labels) == len(set(labels))
 
+    def test_it_sums_up_each_building_with_a_jump_to_it_and_keeps_the_problem_box_folded(
+        self, client, settings, assigned, volunteer
+    ):
+        mine, _theirs = assigned
+        delivery_complete(delivery=mine[0], by=volunteer, tapped_at=minutes_ago(1))
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        client.force_login(volunteer)
+
+        response = client.get(PAGE)
+
+        groups = response.context["buildings"]
+        assert sum(group["left"] for group in groups) == 2
+        assert sum(group["done"] for group in groups) == 1
+        page = response.content.decode()
+        assert "2 left · 1 done" in page
+        for index, group in enumerate(groups, start=1):
+            assert f'href="#building-{index}"' in page
+            assert f'id="building-{index}"' in page
+            assert f"{group['left']} left · {group['done']} done" in page
+        assert page.count('<details class="problem">') == 2  # one per card still to carry
+        assert page.count('name="note"') == 2
+
+    def test_the_page_takes_the_same_queries_for_more_deliveries_and_buildings(
+        self, client, assigned, volunteer, volunteer_record_of, estate
+    ):
+        client.force_login(volunteer)
+        client.get(PAGE)
+        small = _count_queries(client)
+        template = assigned[0][0]
+        for index in range(12):
+            household = HouseholdFactory(
+                building=estate[0][str(1 + index % 3)], unit=1, room=f"{index + 3}02"
+            )
+            Delivery.objects.create(
+                key=f"more:{index}",
+                kind=template.kind,
+                household=household,
+                destination=template.destination,
+                items="x",
+                volunteer=volunteer_record_of,
+            )
+        assert _count_queries(client) == small
+
     def test_it_serves_the_service_worker_under_volunteer(self, client):
         response = client.get("/volunteer/sw.js")
         assert response.status_code == 200

@@ -1,8 +1,6 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth import authenticate
 from django.contrib.messages import get_messages
-from django.test import RequestFactory
 from django.urls import reverse
 
 from residents.models import (
@@ -582,28 +580,6 @@ class TestHouseholdLogins:
             {"action": "create_logins", ACTION_CHECKBOX_NAME: [h.pk for h in households]},
             HTTP_ACCEPT_LANGUAGE="en",
         )
-
-    def test_it_gives_households_logins_that_work_and_shows_the_passwords_once(
-        self, client, staff, household, building
-    ):
-        import io
-
-        import openpyxl
-
-        second = HouseholdFactory(building=building, unit=2, room="602")
-        client.force_login(staff)
-
-        response = self.post_action(client, [household, second])
-
-        assert response.status_code == 200
-        rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)[1:]
-        assert len(rows) == 2
-        for row in rows:
-            username, password = row[3], row[4]
-            owner = Household.objects.get(account__username=username)
-            assert (owner.building.label, owner.unit, owner.room) == (str(row[0]), row[1], row[2])
-            assert authenticate(RequestFactory().post("/"), username=username, password=password)
-            assert owner.account.password != password  # only the hash is kept
 
     def test_it_leaves_an_existing_login_alone(self, client, staff, household, resident_user):
         client.force_login(staff)

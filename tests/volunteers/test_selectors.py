@@ -145,3 +145,17 @@ class TestHours:
             ("乙", 0, 0),
             ("甲", 2, 4.5),
         ]
+
+
+class TestVolunteerCompounds:
+    def test_it_means_every_compound_of_the_committee_when_none_is_chosen(
+        self, committee, compound, other_compound, staff, make_volunteer
+    ):
+        from tests.factories import CompoundFactory
+        from volunteers.selectors import volunteer_compounds
+
+        second = CompoundFactory(committee=committee, name="胜利二村")
+        anyone = make_volunteer(committee, "任意", approver=staff)
+        assert set(volunteer_compounds(anyone)) == {compound, second}
+        chosen = make_volunteer(committee, "选定", approver=staff, compounds=[second])
+        assert list(volunteer_compounds(chosen)) == [second]

@@ -11,6 +11,12 @@ class IdFilter(django_filters.NumberFilter):
 
     field_class = forms.IntegerField
 
+    def __init__(self, *args, **kwargs):
+        # Ids are positive 64-bit numbers; a larger one would overflow the database's integer.
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
 
 class YesNoField(forms.NullBooleanField):
     """true/false (or 1/0) and nothing else: `?active=null` is a mistake to answer, not a
@@ -28,3 +34,8 @@ class YesNoField(forms.NullBooleanField):
 
 class YesNoFilter(django_filters.BooleanFilter):
     field_class = YesNoField
+
+    def __init__(self, *args, **kwargs):
+        # BooleanFilter's widget reads anything but true/false as "no filter" before the field.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)

@@ -150,6 +150,7 @@ class BuildingFilter(django_filters.FilterSet):
 class HouseholdFilter(django_filters.FilterSet):
     compound = IdFilter(field_name="building__compound")
     building = IdFilter(field_name="building")
+    unit = IdFilter(field_name="unit")  # a whole number from 1, as an id is
     vulnerable = YesNoFilter(method="filter_vulnerable")
 
     class Meta:

@@ -83,8 +83,12 @@ def test_an_id_in_a_query_that_is_not_a_whole_number_is_refused(staff):
         "/api/v1/collection-points/?compound=0.5",
         "/api/v1/households/?building=1.5",
         "/api/v1/residents/?household=²",
+        "/api/v1/households/?compound=-126522140512774766198784",
+        "/api/v1/households/?unit=58539000000000000000000",
+        "/api/v1/collection-points/?active=2",
+        "/api/v1/collection-points/?active=null",
     ):
         response = client.get(url)
         assert response.status_code == 400, url
         assert response.json()
-    assert client.get("/api/v1/collection-points/?compound=1").status_code == 200
+    assert client.get("/api/v1/collection-points/?compound=1&active=true").status_code == 200

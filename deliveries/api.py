@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.filters import IdFilter, YesNoFilter
 from core.models import Job, JobStatus
 from core.validators import validate_event_date
 from deliveries import selectors
@@ -105,7 +106,8 @@ class CollectionPointSerializer(serializers.ModelSerializer):
 # Related filters take plain ids, never checked against all rows, so that a filter cannot tell
 # whether another committee's compound exists.
 class CollectionPointFilter(django_filters.FilterSet):
-    compound = django_filters.NumberFilter(field_name="compound")
+    compound = IdFilter(field_name="compound")
+    active = YesNoFilter()
 
     class Meta:
         model = CollectionPoint
@@ -154,7 +156,7 @@ class CompoundPolicySerializer(serializers.ModelSerializer):
 
 
 class CompoundPolicyFilter(django_filters.FilterSet):
-    compound = django_filters.NumberFilter(field_name="compound")
+    compound = IdFilter(field_name="compound")
 
     class Meta:
         model = CompoundPolicy
@@ -235,7 +237,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobFilter(django_filters.FilterSet):
-    round = django_filters.NumberFilter(method="filter_round", label=gettext_lazy("round"))
+    round = IdFilter(method="filter_round", label=gettext_lazy("round"))
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
 
     class Meta:
@@ -637,10 +639,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class DeliveryFilter(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(
-        method="filter_mine", label=gettext_lazy("only those assigned to me")
-    )
-    round = django_filters.NumberFilter(field_name="order_plan__round")
+    mine = YesNoFilter(method="filter_mine", label=gettext_lazy("only those assigned to me"))
+    round = IdFilter(field_name="order_plan__round")
     status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
 
     class Meta:

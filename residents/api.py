@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.filters import IdFilter, YesNoFilter
 from residents import selectors
 from residents.models import (
     Building,
@@ -138,7 +139,7 @@ class ResidentSerializer(serializers.ModelSerializer):
 # Related filters take plain ids, never checked against all rows, so that a filter cannot
 # tell whether another committee's compound or building exists.
 class BuildingFilter(django_filters.FilterSet):
-    compound = django_filters.NumberFilter(field_name="compound")
+    compound = IdFilter(field_name="compound")
     closure_level = django_filters.ChoiceFilter(choices=ClosureLevel.choices)
 
     class Meta:
@@ -147,9 +148,10 @@ class BuildingFilter(django_filters.FilterSet):
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    compound = django_filters.NumberFilter(field_name="building__compound")
-    building = django_filters.NumberFilter(field_name="building")
-    vulnerable = django_filters.BooleanFilter(method="filter_vulnerable")
+    compound = IdFilter(field_name="building__compound")
+    building = IdFilter(field_name="building")
+    unit = IdFilter(field_name="unit")  # a whole number from 1, as an id is
+    vulnerable = YesNoFilter(method="filter_vulnerable")
 
     class Meta:
         model = Household
@@ -160,9 +162,9 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class ResidentFilter(django_filters.FilterSet):
-    compound = django_filters.NumberFilter(field_name="household__building__compound")
-    building = django_filters.NumberFilter(field_name="household__building")
-    household = django_filters.NumberFilter(field_name="household")
+    compound = IdFilter(field_name="household__building__compound")
+    building = IdFilter(field_name="household__building")
+    household = IdFilter(field_name="household")
     need = django_filters.ChoiceFilter(
         field_name="needs__need", choices=Need.choices, distinct=True
     )

@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.filters import IdFilter
 from core.validators import validate_event_date
 from residents.api import ScopedPrimaryKeyField
 from residents.models import Household, Role
@@ -167,7 +168,7 @@ class SupplierViewSet(
 # Related filters take plain ids, never checked against all rows, so that a filter cannot tell
 # whether another street's supplier or another committee's round exists.
 class PackageTypeFilter(django_filters.FilterSet):
-    supplier = django_filters.NumberFilter(field_name="supplier")
+    supplier = IdFilter(field_name="supplier")
     category = django_filters.ChoiceFilter(choices=Category.choices)
 
     class Meta:
@@ -506,8 +507,8 @@ class CancelOrderSerializer(serializers.Serializer):
 
 
 class OrderFilter(django_filters.FilterSet):
-    round = django_filters.NumberFilter(field_name="round")
-    household = django_filters.NumberFilter(field_name="household")
+    round = IdFilter(field_name="round")
+    household = IdFilter(field_name="household")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     payment_status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
 

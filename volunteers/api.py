@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.filters import IdFilter
 from core.validators import validate_event_date
 from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
@@ -203,7 +204,7 @@ class SignupSerializer(serializers.ModelSerializer):
 
 class ShiftFilter(django_filters.FilterSet):
     # Plain ids, never checked against all rows: a filter cannot tell what exists elsewhere.
-    compound = django_filters.NumberFilter(field_name="compound")
+    compound = IdFilter(field_name="compound")
     workgroup = django_filters.ChoiceFilter(choices=Workgroup.choices)
     day = django_filters.DateFilter(method="filter_day")
 

@@ -4,6 +4,7 @@ so that a request the user may not see is a 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,8 +30,14 @@ from medical.forms import (
 from medical.models import FINISHED_STATUSES, Holder
 from medical.services import medicine as services
 from medical.services import register, transports
+from residents.forms import HouseholdSearchForm
 from residents.models import Resident
-from residents.selectors import committees_staffed_by, residents_visible_to
+from residents.selectors import (
+    committees_staffed_by,
+    compounds_staffed_by,
+    households_staffed_by,
+    residents_visible_to,
+)
 from supplies.codes import pickup_code_display, pickup_code_svg
 from volunteers.models import VolunteerStatus
 from volunteers.selectors import volunteer_of, volunteers_managed_by
@@ -214,14 +221,35 @@ def _require_staff(request: HttpRequest) -> None:
         raise Http404
 
 
+FINDER_KEYS = ("compound", "building", "unit", "room", "phone")
+
+
+def _resident_finder(request: HttpRequest) -> tuple[dict, QuerySet[Resident]]:
+    """Step 1 of the staff forms, as on the hotline: the household by building, unit and room
+    or a phone, in the staff's own compounds (`?household=` of another is a 404); the form
+    then offers only that household's residents."""
+    households = households_staffed_by(request.user).select_related("building__compound")
+    household = None
+    if chosen := request.GET.get("household", ""):
+        household = get_object_or_404(households, pk=chosen if chosen.isdigit() else None)
+    asked = any(request.GET.get(key) for key in FINDER_KEYS)
+    compounds = compounds_staffed_by(request.user).order_by("name")
+    finder = HouseholdSearchForm(request.GET if asked else None, compounds=compounds)
+    found = list(finder.households(households)[:20]) if asked and finder.is_valid() else None
+    if household is None and found and len(found) == 1:
+        household = found[0]
+    residents = Resident.objects.none()
+    if household is not None:
+        residents = Resident.objects.filter(household=household).order_by("name", "pk")
+    return {"finder": finder, "found": found, "household": household}, residents
+
+
 @login_required
 def staff_medicine(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     requests = selectors.medicine_requests_staffed_by(request.user)
-    form = MedicineRequestForm(
-        request.POST or None,
-        residents=residents_visible_to(request.user).order_by("household", "name"),
-    )
+    finder, residents = _resident_finder(request)
+    form = MedicineRequestForm(request.POST or None, residents=residents)
     if request.method == "POST" and form.is_valid():
         try:
             services.medicine_request_file(by=request.user, **form.service_arguments())
@@ -237,6 +265,7 @@ def staff_medicine(request: HttpRequest) -> HttpResponse:
         "overdue": selectors.custody_overdue(requests),
         "volunteers": list(volunteers.order_by("name", "pk")),
         "form": form,
+        **finder,
     }
     return render(request, "medical/staff_medicine.html", context)
 
@@ -291,10 +320,9 @@ TRANSPORT_STEPS = {
 def staff_transports(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     volunteers = volunteers_managed_by(request.user).filter(status=VolunteerStatus.APPROVED)
+    finder, residents = _resident_finder(request)
     form = TransportForm(
-        request.POST or None,
-        residents=residents_visible_to(request.user).order_by("household", "name"),
-        volunteers=volunteers.order_by("name", "pk"),
+        request.POST or None, residents=residents, volunteers=volunteers.order_by("name", "pk")
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -307,6 +335,7 @@ def staff_transports(request: HttpRequest) -> HttpResponse:
     context = {
         "transports": selectors.transports_upcoming(selectors.transports_staffed_by(request.user)),
         "form": form,
+        **finder,
     }
     return render(request, "medical/staff_transports.html", context)
 

@@ -1,8 +1,10 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import ClosureLevel, Compound, Need, Resident
+from core.phones import phone_normalise
+from residents.models import ClosureLevel, Compound, Household, Need, Resident
 
 
 class ClosureChangeForm(forms.Form):
@@ -49,3 +51,52 @@ class ResidentAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["needs"].initial = self.instance.need_codes
+
+
+class HouseholdSearchForm(forms.Form):
+    """Step 1 of the hotline: building, unit and room, or a phone number."""
+
+    compound = forms.ModelChoiceField(
+        label=_("compound"), queryset=None, required=False, empty_label=_("All my compounds")
+    )
+    building = forms.CharField(label=_("building"), max_length=30, required=False)
+    unit = forms.IntegerField(label=_("unit"), min_value=1, max_value=50, required=False)
+    room = forms.CharField(label=_("room"), max_length=20, required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+
+    def __init__(self, *args, compounds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = compounds
+        if compounds.count() < 2:
+            del self.fields["compound"]
+
+    def clean_phone(self) -> str:
+        return phone_normalise(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        by_address = data.get("building") and data.get("room")
+        if not by_address and not data.get("phone"):
+            raise forms.ValidationError(
+                _("Give the building and room, or a phone number."), code="nothing_to_find"
+            )
+        return data
+
+    def households(self, scope: QuerySet[Household]) -> QuerySet[Household]:
+        """The households of `scope` (already limited to the staff's compounds) that match."""
+        data = self.cleaned_data
+        found = scope
+        if data.get("compound"):
+            found = found.filter(building__compound=data["compound"])
+        if data.get("phone"):
+            on_resident = Resident.objects.filter(household=OuterRef("pk"), phone=data["phone"])
+            found = found.filter(Q(contact_phone=data["phone"]) | Exists(on_resident))
+        if data.get("building"):
+            label = data["building"].strip()
+            # People say "12" for the building labelled 12号楼.
+            found = found.filter(building__label__in=[label, f"{label}号楼"])
+        if data.get("room"):
+            found = found.filter(room__iexact=data["room"].strip())
+        if data.get("unit"):
+            found = found.filter(unit=data["unit"])
+        return found.order_by("building__compound__name", "building__label", "unit", "room")

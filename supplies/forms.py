@@ -4,12 +4,9 @@ services and selectors, so that a refusal reads the same on every page and in th
 from collections.abc import Sequence
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.phones import phone_normalise
 from core.validators import validate_event_date
-from residents.models import Household, Resident
 from supplies.models import Offer, PaymentStatus
 from supplies.services.rounds import OfferSpec
 
@@ -49,55 +46,6 @@ class OrderForm(forms.Form):
         return {
             offer.pk: self.cleaned_data.get(self.field_name(offer)) or 0 for offer in self.offers
         }
-
-
-class HouseholdSearchForm(forms.Form):
-    """Step 1 of the hotline: building, unit and room, or a phone number."""
-
-    compound = forms.ModelChoiceField(
-        label=_("compound"), queryset=None, required=False, empty_label=_("All my compounds")
-    )
-    building = forms.CharField(label=_("building"), max_length=30, required=False)
-    unit = forms.IntegerField(label=_("unit"), min_value=1, max_value=50, required=False)
-    room = forms.CharField(label=_("room"), max_length=20, required=False)
-    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
-
-    def __init__(self, *args, compounds, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["compound"].queryset = compounds
-        if compounds.count() < 2:
-            del self.fields["compound"]
-
-    def clean_phone(self) -> str:
-        return phone_normalise(self.cleaned_data["phone"])
-
-    def clean(self):
-        data = super().clean()
-        by_address = data.get("building") and data.get("room")
-        if not by_address and not data.get("phone"):
-            raise forms.ValidationError(
-                _("Give the building and room, or a phone number."), code="nothing_to_find"
-            )
-        return data
-
-    def households(self, scope: QuerySet[Household]) -> QuerySet[Household]:
-        """The households of `scope` (already limited to the staff's compounds) that match."""
-        data = self.cleaned_data
-        found = scope
-        if data.get("compound"):
-            found = found.filter(building__compound=data["compound"])
-        if data.get("phone"):
-            on_resident = Resident.objects.filter(household=OuterRef("pk"), phone=data["phone"])
-            found = found.filter(Q(contact_phone=data["phone"]) | Exists(on_resident))
-        if data.get("building"):
-            label = data["building"].strip()
-            # People say "12" for the building labelled 12号楼.
-            found = found.filter(building__label__in=[label, f"{label}号楼"])
-        if data.get("room"):
-            found = found.filter(room__iexact=data["room"].strip())
-        if data.get("unit"):
-            found = found.filter(unit=data["unit"])
-        return found.order_by("building__compound__name", "building__label", "unit", "room")
 
 
 class PaymentForm(forms.Form):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from residents.forms import HouseholdSearchForm
 from residents.models import Household, Role
 from residents.selectors import (
     committees_with_role,
@@ -30,7 +31,6 @@ from supplies import selectors
 from supplies.codes import pickup_code_display, pickup_code_svg
 from supplies.forms import (
     GroupBuyForm,
-    HouseholdSearchForm,
     OfferFormSet,
     OrderForm,
     PaymentForm,

@@ -77,7 +77,7 @@ class TestPages:
     def test_staff_book_a_transport_and_see_the_exit_pass(self, client, staff, resident):
         client.force_login(staff)
         response = client.post(
-            reverse("medical:staff-transports"),
+            reverse("medical:staff-transports") + f"?household={resident.household_id}",
             {
                 "resident": resident.pk,
                 "kind": "prenatal",

@@ -103,10 +103,74 @@ class TestStaff:
 
     def test_staff_file_a_request_for_a_resident_who_called(self, client, staff, resident):
         response = logged_in(client, staff).post(
-            reverse("medical:staff"), {**FORM, "resident": resident.pk}
+            reverse("medical:staff") + f"?household={resident.household_id}",
+            {**FORM, "resident": resident.pk},
         )
         assert response.status_code == 302
         assert MedicineRequest.objects.get().created_by == staff
+
+    def test_staff_find_the_household_by_its_address_and_then_offer_only_its_residents(
+        self, client, staff, resident, household, building
+    ):
+        neighbour = ResidentFactory(household=HouseholdFactory(building=building, room="909"))
+        page = logged_in(client, staff).get(
+            reverse("medical:staff"),
+            {"building": household.building.label, "unit": household.unit, "room": household.room},
+        )
+        text = page.content.decode()
+        assert page.context["household"] == household
+        assert f'<option value="{resident.pk}"' in text
+        assert f'<option value="{neighbour.pk}"' not in text
+
+    @pytest.mark.parametrize("typed", ["13912345678", "139 1234 5678", "+86 139 1234 5678"])
+    def test_staff_find_the_household_by_a_phone_written_any_way(
+        self, client, staff, resident, household, typed
+    ):
+        household.contact_phone = "13912345678"
+        household.save()
+        page = logged_in(client, staff).get(reverse("medical:staff"), {"phone": typed})
+        assert page.context["household"] == household
+        assert "139 1234 5678" in page.content.decode()  # shown in the national format
+
+    def test_the_page_offers_no_resident_before_a_household_is_found(self, client, staff, resident):
+        page = logged_in(client, staff).get(reverse("medical:staff")).content.decode()
+        assert f'<option value="{resident.pk}"' not in page
+        assert 'data-form="medicine"' not in page
+
+    def test_another_committees_household_is_a_404_and_its_resident_refused(
+        self, client, staff, resident, other_resident
+    ):
+        logged_in(client, staff)
+        url = reverse("medical:staff")
+        assert client.get(url, {"household": other_resident.household_id}).status_code == 404
+        assert client.get(url, {"household": "x"}).status_code == 404
+        response = client.post(
+            url + f"?household={resident.household_id}", {**FORM, "resident": other_resident.pk}
+        )
+        assert response.status_code == 200
+        assert "resident" in response.context["form"].errors
+        found = client.get(url, {"phone": other_resident.household.contact_phone or "13800138000"})
+        assert found.context["household"] != other_resident.household
+        assert not MedicineRequest.objects.exists()
+
+    @pytest.mark.parametrize("page", ["medical:staff", "medical:staff-transports"])
+    def test_the_form_page_stays_the_same_size_with_many_residents(
+        self, client, staff, resident, building, page
+    ):
+        logged_in(client, staff)
+        url = reverse(page) + f"?household={resident.household_id}"
+
+        def measure() -> tuple[int, int]:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            return len(queries), response.content.decode().count("<option")
+
+        small = measure()
+        for index in range(30):
+            household = HouseholdFactory(building=building, room=f"{index + 2}01")
+            ResidentFactory(household=household)
+            ResidentFactory(household=household)
+        assert measure() == small
 
     def test_staff_give_a_run_to_one_volunteer(self, client, file_request, staff, runner):
         rows = [medicine.medicine_request_triage(request=file_request(), by=staff) for _ in "ab"]

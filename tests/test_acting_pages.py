@@ -10,6 +10,7 @@ it is added to the table. Every page is also opened (GET) by its own user, and n
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -126,6 +127,15 @@ class Case:
     # on in this world; its outsiders are still tried.
     owner_changes: bool = True
     extra: dict = field(default_factory=dict)
+    query: object = None  # world → the page's query string, as a dict
+
+    def url(self, name, world):
+        url = reverse(name, args=self.args(world))
+        return f"{url}?{urlencode(self.query(world))}" if self.query else url
+
+
+def _chosen_household(world) -> dict:
+    return {"household": world["resident"].household_id}
 
 
 def _later(hours: float) -> str:
@@ -324,16 +334,16 @@ ACTING: dict[str, Case] = {
         lambda w: [w["submitted"].pk, "cancel"],
         tried_by=(*OTHER_COMMITTEE, "neighbour", "colleague"),
     ),
-    "medical:staff": Case("staff", lambda w: [], _medicine_form, refused_in_page=("other_staff",)),
+    # The staff forms act on the household chosen in the query (the resident finder);
+    # another committee's household is a 404.
+    "medical:staff": Case("staff", lambda w: [], _medicine_form, query=_chosen_household),
     "medical:staff-run": Case(
         "staff",
         lambda w: [],
         lambda w: {"requests": [w["triaged"].pk], "volunteer": w["runner"].pk},
         refused_in_page=("other_staff",),
     ),
-    "medical:staff-transports": Case(
-        "staff", lambda w: [], _trip_form, refused_in_page=("other_staff",)
-    ),
+    "medical:staff-transports": Case("staff", lambda w: [], _trip_form, query=_chosen_household),
     "medical:staff-transport-step": Case("staff", lambda w: [w["transport"].pk, "confirm"]),
     "medical:staff-check-in": Case(
         "staff", lambda w: [w["resident"].pk], lambda w: {"kind": "call"}
@@ -598,7 +608,7 @@ def test_an_outsider_changes_nothing(client, world, name, label, role):
     case = ACTING_VARIANTS[(name, label)] if label else ACTING[name]
     client.force_login(world["users"][role])
     before = snapshot()
-    response = client.post(reverse(name, args=case.args(world)), case.data(world))
+    response = client.post(case.url(name, world), case.data(world))
     expected = {200, 302} if role in case.refused_in_page else {403, 404}
     assert response.status_code in expected, (name, role, response.status_code)
     assert snapshot() == before, f"{role} changed something through {name}"
@@ -609,7 +619,7 @@ def test_the_pages_own_user_acts(client, world, name, label):
     case = ACTING_VARIANTS[(name, label)] if label else ACTING[name]
     client.force_login(world["users"][case.owner])
     before = snapshot()
-    response = client.post(reverse(name, args=case.args(world)), case.data(world))
+    response = client.post(case.url(name, world), case.data(world))
     assert response.status_code in (200, 302), (name, response.status_code)
     if case.owner_changes:
         assert snapshot() != before, f"the owner's POST to {name} changed nothing: a useless case"

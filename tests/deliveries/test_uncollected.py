@@ -21,6 +21,7 @@ from deliveries.models import (
     PickupEventKind,
     PickupSlot,
 )
+from deliveries.selectors import uncollected_filter
 from deliveries.services.pickups import pickup_hand_over, pickup_hand_over_late
 from deliveries.services.planning import ALLOCATE, SCHEDULE, plan_request
 from deliveries.services.uncollected import (
@@ -258,8 +259,13 @@ class TestEndOfDay:
     def test_the_evening_task_tells_the_households_once(self, missed, planned_round):
         tomorrow = timezone.now() + datetime.timedelta(days=1)  # the pickup day is tomorrow
         assert uncollected_notify_due() == 0  # the round's pickup day has not come yet
+        # Tomorrow every pickup whose slot is over by then is told, whatever the hour now.
+        due = OrderPlan.objects.filter(uncollected_filter(tomorrow), round=planned_round)
+        assert due.filter(pk=missed.pk).exists()
+        expected = due.count()
         told = uncollected_notify_due(now=tomorrow)
-        assert told == OrderPlan.objects.filter(slot=missed.slot_id).count()
+        assert told == expected
+        assert not OrderPlan.objects.filter(pk=missed.pk, uncollected_told_at=None).exists()
         assert uncollected_notify_due(now=tomorrow) == 0
         assert notify_uncollected_pickups() == 0
 

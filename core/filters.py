@@ -19,15 +19,15 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class YesNoField(forms.NullBooleanField):
-    """true/false (or 1/0) and nothing else: `?active=null` is a mistake to answer, not a
-    filter to drop."""
+    """true or false and nothing else, as the schema says: `?active=null` or `?active=0` is a
+    mistake to answer, not a filter to drop."""
 
     def to_python(self, value):
         if value in (None, ""):
             return None
-        if str(value).lower() in ("true", "1"):
+        if str(value).lower() == "true":
             return True
-        if str(value).lower() in ("false", "0"):
+        if str(value).lower() == "false":
             return False
         raise forms.ValidationError(_("Say true or false."), code="invalid")
 

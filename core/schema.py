@@ -68,6 +68,8 @@ def _errors_of(method: str) -> dict:
             "sending the request again is safe (code `lock_conflict`)."
         )
         errors["413"] = _("The request is too large (code `request_too_large`).")
+        if method != "DELETE":
+            errors["415"] = _("The body is not JSON; nothing was changed.")
     errors["429"] = _("Too many requests or failed logins from here; wait and try again.")
     errors["500"] = _("Something went wrong on our side; it has been logged.")
     return errors
@@ -105,6 +107,14 @@ def _through_nullable_relation(field: serializers.Field) -> bool:
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        # An optional filter sent empty (`?kind=`, as a form sends it) is no filter at all.
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         error = self._error_component()

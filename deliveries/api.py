@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from core.filters import IdFilter, YesNoFilter
 from core.models import Job, JobStatus
+from core.serializers import ModelSerializer, Serializer
 from core.validators import validate_event_date
 from deliveries import selectors
 from deliveries.models import (
@@ -74,7 +75,7 @@ STAFF_ONLY = [permissions.IsAuthenticated, StaffOnly]
 # Collection points and compound policies
 
 
-class CollectionPointSerializer(serializers.ModelSerializer):
+class CollectionPointSerializer(ModelSerializer):
     compound = ScopedPrimaryKeyField(
         scope=compounds_staffed_by,
         help_text=gettext_lazy("A point stays in its compound: it cannot move to another."),
@@ -141,7 +142,7 @@ class CollectionPointViewSet(
         serializer.instance = self.get_queryset().get(pk=point.pk)
 
 
-class CompoundPolicySerializer(serializers.ModelSerializer):
+class CompoundPolicySerializer(ModelSerializer):
     compound = ScopedPrimaryKeyField(scope=compounds_staffed_by)
     compound_name = serializers.CharField(source="compound.name", read_only=True)
     controlled_fulfilment = serializers.ChoiceField(
@@ -200,7 +201,7 @@ class CompoundPolicyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
 # Jobs
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="job-detail")
     status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
     round = serializers.SerializerMethodField()
@@ -267,7 +268,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 # Planning a round
 
 
-class PlanRequestSerializer(serializers.Serializer):
+class PlanRequestSerializer(Serializer):
     pickup_date = serializers.DateField(
         required=False,
         allow_null=True,
@@ -285,14 +286,14 @@ class PlanRequestSerializer(serializers.Serializer):
         return day
 
 
-class CallSerializer(serializers.Serializer):
+class CallSerializer(Serializer):
     building = serializers.CharField()
     unit = serializers.IntegerField()
     households = serializers.IntegerField()
     rooms = serializers.ListField(child=serializers.CharField())
 
 
-class SlotSerializer(serializers.Serializer):
+class SlotSerializer(Serializer):
     id = serializers.IntegerField()
     index = serializers.IntegerField()
     start = serializers.DateTimeField()
@@ -301,13 +302,13 @@ class SlotSerializer(serializers.Serializer):
     calls = CallSerializer(many=True)
 
 
-class OrdersByFulfilmentSerializer(serializers.Serializer):
+class OrdersByFulfilmentSerializer(Serializer):
     pickup = serializers.IntegerField()
     door = serializers.IntegerField()
     unit_entrance = serializers.IntegerField()
 
 
-class PlanPointSerializer(serializers.Serializer):
+class PlanPointSerializer(Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     compound = serializers.IntegerField()
@@ -320,20 +321,20 @@ class PlanPointSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-class FulfilmentCountSerializer(serializers.Serializer):
+class FulfilmentCountSerializer(Serializer):
     fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
     label = serializers.CharField()
     orders = serializers.IntegerField()
     packs = serializers.IntegerField()
 
 
-class DeliveryCountSerializer(serializers.Serializer):
+class DeliveryCountSerializer(Serializer):
     destination = serializers.ChoiceField(choices=Delivery._meta.get_field("destination").choices)
     label = serializers.CharField()
     open = serializers.IntegerField(help_text=gettext_lazy("Planned or failed, not delivered."))
 
 
-class PickupOutcomesSerializer(serializers.Serializer):
+class PickupOutcomesSerializer(Serializer):
     collected = serializers.IntegerField(help_text=gettext_lazy("Handed over in the slot."))
     late_handed = serializers.IntegerField(
         help_text=gettext_lazy("Handed over by staff outside the slot, with a reason.")
@@ -348,7 +349,7 @@ class PickupOutcomesSerializer(serializers.Serializer):
     waiting = serializers.IntegerField(help_text=gettext_lazy("Slot not over yet."))
 
 
-class RoundPlanSerializer(serializers.Serializer):
+class RoundPlanSerializer(Serializer):
     round = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.ChoiceField(choices=RoundStatus.choices)
@@ -436,14 +437,14 @@ def _plan_document(request, supply_round: SupplyRound) -> dict:
     }
 
 
-class LaterSlotSerializer(serializers.Serializer):
+class LaterSlotSerializer(Serializer):
     id = serializers.IntegerField(source="pk")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     room = serializers.IntegerField(help_text=gettext_lazy("Places left under the crowd cap."))
 
 
-class UncollectedSerializer(serializers.Serializer):
+class UncollectedSerializer(Serializer):
     plan = serializers.IntegerField(source="pk")
     order = serializers.IntegerField(source="order_id")
     building = serializers.CharField(source="household.building.label")
@@ -456,25 +457,25 @@ class UncollectedSerializer(serializers.Serializer):
     later_slots = LaterSlotSerializer(many=True, help_text=gettext_lazy("Where it may move."))
 
 
-class UncollectedMoveSerializer(serializers.Serializer):
+class UncollectedMoveSerializer(Serializer):
     plan = serializers.IntegerField(help_text=gettext_lazy("An uncollected pickup of the round."))
     slot = serializers.IntegerField(help_text=gettext_lazy("A later slot of its point."))
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class UncollectedDoorSerializer(serializers.Serializer):
+class UncollectedDoorSerializer(Serializer):
     plan = serializers.IntegerField(help_text=gettext_lazy("An uncollected pickup of the round."))
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class UncollectedDoneSerializer(serializers.Serializer):
+class UncollectedDoneSerializer(Serializer):
     plan = serializers.IntegerField(source="pk")
     fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
     slot = serializers.IntegerField(source="slot_id", allow_null=True)
     delivery = serializers.IntegerField(source="delivery_id", allow_null=True)
 
 
-class ToldSerializer(serializers.Serializer):
+class ToldSerializer(Serializer):
     told = serializers.IntegerField(help_text=gettext_lazy("Households told now."))
 
 
@@ -533,7 +534,7 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
         return Response(body, status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
     @extend_schema(responses=UncollectedSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole list, unpaged
     def uncollected(self, request, pk=None):
         """Pickups nobody collected whose slot is over (or whose day passed without one),
         each with the later slots of its point that have room."""
@@ -604,7 +605,7 @@ class RoundPlanViewSet(viewsets.GenericViewSet):
 # Deliveries at the door: volunteers see and mark their own; staff their committees'
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     building = serializers.CharField(source="household.building.label", read_only=True)
     unit = serializers.IntegerField(source="household.unit", read_only=True)
     room = serializers.CharField(source="household.room", read_only=True)
@@ -651,7 +652,7 @@ class DeliveryFilter(django_filters.FilterSet):
         return queryset.filter(volunteer__user=self.request.user) if value else queryset
 
 
-class TapSerializer(serializers.Serializer):
+class TapSerializer(Serializer):
     tapped_at = serializers.DateTimeField(
         help_text=gettext_lazy("When the volunteer tapped, which may be before an offline send.")
     )
@@ -662,7 +663,7 @@ class FailSerializer(TapSerializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ReassignSerializer(serializers.Serializer):
+class ReassignSerializer(Serializer):
     volunteer = serializers.IntegerField(help_text=gettext_lazy("The volunteer to give it to."))
 
 
@@ -724,7 +725,7 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 # The gate
 
 
-class PickupCodeSerializer(serializers.Serializer):
+class PickupCodeSerializer(Serializer):
     code = serializers.CharField(
         max_length=20, help_text=gettext_lazy("The 8-character pickup code; spaces are ignored.")
     )
@@ -737,12 +738,12 @@ class LateHandoverSerializer(PickupCodeSerializer):
     )
 
 
-class PickupItemSerializer(serializers.Serializer):
+class PickupItemSerializer(Serializer):
     name = serializers.CharField()
     quantity = serializers.IntegerField()
 
 
-class PickupSerializer(serializers.Serializer):
+class PickupSerializer(Serializer):
     order = serializers.IntegerField(source="plan.order_id")
     building = serializers.CharField()
     unit = serializers.IntegerField()
@@ -817,7 +818,7 @@ class ResidentField(ScopedPrimaryKeyField):
     """A resident of the staff's compounds, by id."""
 
 
-class MealEnrolmentSerializer(serializers.ModelSerializer):
+class MealEnrolmentSerializer(ModelSerializer):
     class Meta:
         model = MealEnrolment
         fields = [
@@ -838,7 +839,7 @@ class MealEnrolmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MealEnrolSerializer(serializers.Serializer):
+class MealEnrolSerializer(Serializer):
     resident = ResidentField(scope=_residents_staffed_by)
     meals = serializers.ListField(
         child=serializers.ChoiceField(choices=["lunch", "dinner"]), min_length=1
@@ -856,7 +857,7 @@ class MealEnrolSerializer(serializers.Serializer):
     )
 
 
-class MealReasonSerializer(serializers.Serializer):
+class MealReasonSerializer(Serializer):
     reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 

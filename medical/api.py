@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from core.serializers import ModelSerializer, Serializer
 from core.validators import validate_event_date
 from deliveries.services.pickups import points_at_gate
 from medical import selectors
@@ -34,7 +35,7 @@ from volunteers.selectors import volunteers_managed_by
 # Medicine requests
 
 
-class MedicineItemSerializer(serializers.ModelSerializer):
+class MedicineItemSerializer(ModelSerializer):
     class Meta:
         model = MedicineItem
         fields = [
@@ -50,7 +51,7 @@ class MedicineItemSerializer(serializers.ModelSerializer):
         extra_kwargs = {"quantity": {"min_value": 1, "max_value": 999}}
 
 
-class MedicineRequestSerializer(serializers.ModelSerializer):
+class MedicineRequestSerializer(ModelSerializer):
     items = MedicineItemSerializer(many=True, read_only=True)
     resident_name = serializers.CharField(source="resident.name", read_only=True)
     household = serializers.CharField(source="resident.household", read_only=True)
@@ -82,7 +83,7 @@ class MedicineRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MedicineRequestInputSerializer(serializers.Serializer):
+class MedicineRequestInputSerializer(Serializer):
     resident = ScopedId(scope=residents_visible_to)
     hospital = serializers.CharField(max_length=100)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
@@ -90,7 +91,7 @@ class MedicineRequestInputSerializer(serializers.Serializer):
     items = MedicineItemSerializer(many=True)
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -98,7 +99,7 @@ class TriageSerializer(NoteSerializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(Serializer):
     volunteer = ScopedId(scope=volunteers_managed_by)
 
 
@@ -107,7 +108,7 @@ class SubstituteSerializer(NoteSerializer):
     substitute = serializers.CharField(max_length=150)
 
 
-class PurchasedSerializer(serializers.Serializer):
+class PurchasedSerializer(Serializer):
     cost = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False)
     receipt = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -223,7 +224,7 @@ class MedicineRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
 # Custody
 
 
-class CustodyEventSerializer(serializers.ModelSerializer):
+class CustodyEventSerializer(ModelSerializer):
     class Meta:
         model = CustodyEvent
         fields = [
@@ -240,7 +241,7 @@ class CustodyEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustodyInputSerializer(serializers.Serializer):
+class CustodyInputSerializer(Serializer):
     request = ScopedId(
         scope=selectors.medicine_requests_visible_to,
         help_text=gettext_lazy("The medicine request the card or booklet travels for."),
@@ -267,7 +268,7 @@ class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 # Medical transport
 
 
-class TransportSerializer(serializers.ModelSerializer):
+class TransportSerializer(ModelSerializer):
     resident_name = serializers.CharField(source="resident.name", read_only=True)
 
     class Meta:
@@ -290,7 +291,7 @@ class TransportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransportInputSerializer(serializers.Serializer):
+class TransportInputSerializer(Serializer):
     resident = ScopedId(scope=residents_visible_to)
     kind = serializers.ChoiceField(choices=TransportKind.choices)
     hospital = serializers.CharField(max_length=100)
@@ -348,14 +349,14 @@ class TransportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._step(pk, transports.transport_cancel, NoteSerializer)
 
 
-class ExitPassCodeSerializer(serializers.Serializer):
+class ExitPassCodeSerializer(Serializer):
     code = serializers.CharField(
         max_length=20, help_text=gettext_lazy("The 8-character exit pass code; spaces are ignored.")
     )
     point = serializers.IntegerField(help_text=gettext_lazy("The collection point you are at."))
 
 
-class ExitPassSerializer(serializers.Serializer):
+class ExitPassSerializer(Serializer):
     transport = serializers.IntegerField(source="pk")
     resident_name = serializers.CharField(source="resident.name")
     building = serializers.CharField(source="resident.household.building.label")
@@ -396,7 +397,7 @@ class ExitPassViewSet(viewsets.ViewSet):
 # Vulnerable register
 
 
-class RegisterEntrySerializer(serializers.Serializer):
+class RegisterEntrySerializer(Serializer):
     id = serializers.IntegerField(source="resident.pk")
     name = serializers.CharField(source="resident.name")
     household = serializers.CharField(source="resident.household")

@@ -9,6 +9,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core.filters import IdFilter, YesNoFilter
+from core.serializers import ModelSerializer, Serializer
 from residents import selectors
 from residents.models import (
     Building,
@@ -28,7 +29,7 @@ from residents.services import (
 )
 
 
-class CompoundSerializer(serializers.ModelSerializer):
+class CompoundSerializer(ModelSerializer):
     committee = serializers.StringRelatedField()
 
     class Meta:
@@ -36,7 +37,7 @@ class CompoundSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "address", "committee"]
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(ModelSerializer):
     closure_level = serializers.ChoiceField(choices=ClosureLevel.choices, read_only=True)
 
     class Meta:
@@ -67,12 +68,12 @@ class BuildingWithCountsSerializer(BuildingSerializer):
         ]
 
 
-class ClosureInputSerializer(serializers.Serializer):
+class ClosureInputSerializer(Serializer):
     level = serializers.ChoiceField(choices=ClosureLevel.choices)
     reason = serializers.CharField(max_length=300)
 
 
-class ClosureChangeSerializer(serializers.ModelSerializer):
+class ClosureChangeSerializer(ModelSerializer):
     changed_by = serializers.StringRelatedField()
 
     class Meta:
@@ -91,7 +92,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.scope(self.context["request"].user)
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ModelSerializer):
     building = ScopedPrimaryKeyField(scope=selectors.buildings_staffed_by)
     is_vulnerable = serializers.BooleanField(read_only=True)
 
@@ -109,7 +110,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResidentSerializer(serializers.ModelSerializer):
+class ResidentSerializer(ModelSerializer):
     household = ScopedPrimaryKeyField(scope=selectors.households_visible_to)
     needs = serializers.ListField(
         child=serializers.ChoiceField(choices=Need.choices), source="need_codes", required=False

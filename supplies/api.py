@@ -14,7 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.filters import IdFilter
+from core.filters import IdFilter, YesNoFilter
+from core.serializers import ModelSerializer, Serializer
 from core.validators import validate_event_date
 from residents.api import ScopedPrimaryKeyField
 from residents.models import Household, Role
@@ -78,7 +79,7 @@ class ScopedId(ScopedPrimaryKeyField):
 # Suppliers and package types
 
 
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(ModelSerializer):
     street = ScopedPrimaryKeyField(
         scope=selectors.streets_for_suppliers,
         required=False,
@@ -106,7 +107,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         validators = []  # the service refuses a duplicate name with a readable message
 
 
-class PackageTypeSerializer(serializers.ModelSerializer):
+class PackageTypeSerializer(ModelSerializer):
     supplier = ScopedPrimaryKeyField(scope=selectors.suppliers_managed_by)
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
 
@@ -170,6 +171,7 @@ class SupplierViewSet(
 class PackageTypeFilter(django_filters.FilterSet):
     supplier = IdFilter(field_name="supplier")
     category = django_filters.ChoiceFilter(choices=Category.choices)
+    essential = YesNoFilter()
 
     class Meta:
         model = PackageType
@@ -202,7 +204,7 @@ class PackageTypeViewSet(
 # Rounds
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(ModelSerializer):
     package_type_name = serializers.CharField(source="package_type.name", read_only=True)
     category = serializers.ChoiceField(
         source="package_type.category", choices=Category.choices, read_only=True
@@ -227,7 +229,7 @@ class OfferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RoundSerializer(serializers.ModelSerializer):
+class RoundSerializer(ModelSerializer):
     committee_name = serializers.CharField(source="committee.name", read_only=True)
     leader_name = serializers.StringRelatedField(source="leader")
     offers = OfferSerializer(many=True, read_only=True)
@@ -254,7 +256,7 @@ class RoundSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OfferInputSerializer(serializers.Serializer):
+class OfferInputSerializer(Serializer):
     package_type = ScopedId(scope=selectors.package_types_visible_to)
     stock = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
     limit_per_household = serializers.IntegerField(min_value=1, max_value=32767, default=1)
@@ -264,7 +266,7 @@ class OfferInputSerializer(serializers.Serializer):
     allocation_quantity = serializers.IntegerField(min_value=1, max_value=32767, default=1)
 
 
-class RoundInputSerializer(serializers.Serializer):
+class RoundInputSerializer(Serializer):
     title = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=RoundKind.choices)
     compounds = ScopedId(scope=selectors.compounds_for_rounds, many=True, allow_empty=False)
@@ -320,7 +322,7 @@ class RoundInputSerializer(serializers.Serializer):
         return {**attrs, "committee": committee, "leader": leader}
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -422,7 +424,7 @@ class RoundViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 # Orders
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     package_type_name = serializers.CharField(source="offer.package_type.name", read_only=True)
     total = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
 
@@ -432,7 +434,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     round_title = serializers.CharField(source="round.title", read_only=True)
     household_label = serializers.StringRelatedField(source="household")
     lines = OrderLineSerializer(many=True, read_only=True)
@@ -462,12 +464,12 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderLineInputSerializer(serializers.Serializer):
+class OrderLineInputSerializer(Serializer):
     offer = serializers.IntegerField()
     quantity = serializers.IntegerField(min_value=0, max_value=32767)
 
 
-class OrderLinesInputSerializer(serializers.Serializer):
+class OrderLinesInputSerializer(Serializer):
     lines = OrderLineInputSerializer(
         many=True,
         allow_empty=False,
@@ -496,13 +498,13 @@ class OrderCreateSerializer(OrderLinesInputSerializer):
     )
 
 
-class PaymentSerializer(serializers.Serializer):
+class PaymentSerializer(Serializer):
     status = serializers.ChoiceField(choices=PaymentStatus.choices)
     method = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
-class CancelOrderSerializer(serializers.Serializer):
+class CancelOrderSerializer(Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 

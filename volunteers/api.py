@@ -14,6 +14,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from core.filters import IdFilter
+from core.serializers import ModelSerializer, Serializer
 from core.validators import validate_event_date
 from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
@@ -56,7 +57,7 @@ class StaffMayWrite(permissions.BasePermission):
 # Volunteers
 
 
-class VolunteerSerializer(serializers.ModelSerializer):
+class VolunteerSerializer(ModelSerializer):
     committee_name = serializers.CharField(source="committee.name", read_only=True)
     workgroups = serializers.SerializerMethodField()
 
@@ -84,16 +85,16 @@ class VolunteerSerializer(serializers.ModelSerializer):
         return [group.workgroup for group in volunteer.workgroups.all()]
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class TestInputSerializer(serializers.Serializer):
+class TestInputSerializer(Serializer):
     kind = serializers.ChoiceField(choices=TestKind.choices)
     taken_at = serializers.DateTimeField(validators=[validate_event_date])
 
 
-class TestRecordSerializer(serializers.ModelSerializer):
+class TestRecordSerializer(ModelSerializer):
     class Meta:
         model = TestRecord
         fields = ["id", "volunteer", "kind", "taken_at", "recorded_at"]
@@ -154,7 +155,7 @@ class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
 # Shifts
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(ModelSerializer):
     compound_name = serializers.CharField(source="compound.name", read_only=True)
     cancelled = serializers.SerializerMethodField()
 
@@ -179,7 +180,7 @@ class ShiftSerializer(serializers.ModelSerializer):
         return shift.cancelled_at is not None
 
 
-class ShiftInputSerializer(serializers.Serializer):
+class ShiftInputSerializer(Serializer):
     compound = ScopedId(scope=compounds_staffed_by)
     workgroup = serializers.ChoiceField(choices=Workgroup.choices)
     start = serializers.DateTimeField(validators=[validate_event_date])
@@ -188,14 +189,14 @@ class ShiftInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class SignupInputSerializer(serializers.Serializer):
+class SignupInputSerializer(Serializer):
     volunteer = serializers.IntegerField(
         required=False,
         help_text=gettext_lazy("Staff sign up a volunteer they name; a volunteer signs up."),
     )
 
 
-class SignupSerializer(serializers.ModelSerializer):
+class SignupSerializer(ModelSerializer):
     class Meta:
         model = ShiftSignup
         fields = ["id", "shift", "volunteer", "status", "signed_up_at", "cancelled_at"]

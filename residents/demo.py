@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.history import CREATED, history_snapshot
+from core.phones import phone_normalise
 from residents.models import (
     Building,
     ClosureLevel,
@@ -140,7 +141,12 @@ def _needs(rng: random.Random, *, age: int, sex: str, alone: bool) -> list[str]:
 
 
 def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+    """A mobile number that exists (not every 11 digits do: 179… and 154… are no one's), as
+    the product stores it (E.164)."""
+    while True:
+        number = phone_normalise(f"1{rng.choice('3578')}{rng.randrange(10**9):09d}")
+        if number.startswith("+"):
+            return number
 
 
 def _build_compound(compound: Compound, plan: CompoundPlan, *, by: User) -> None:

@@ -6,7 +6,9 @@ import io
 
 from django.core.management import call_command
 
+from core.phones import phone_normalise
 from deliveries.models import CollectionPoint, Delivery, OrderPlan, RoundPlan
+from residents.models import Household, Resident
 from volunteers.models import SignupStatus, Volunteer, VolunteerStatus
 from volunteers.selectors import volunteers_on_shift
 
@@ -19,6 +21,12 @@ def seed() -> str:
 
 def test_it_seeds_a_planned_round_and_a_volunteer_with_its_deliveries_once(transactional_db):
     call_command("seed_demo", stdout=io.StringIO())
+    phones = [
+        *Resident.objects.exclude(phone="").values_list("phone", flat=True),
+        *Household.objects.exclude(contact_phone="").values_list("contact_phone", flat=True),
+    ]
+    assert phones and all(phone_normalise(phone) == phone for phone in phones)
+    assert all(phone.startswith("+86") for phone in phones)  # numbers that exist, stored E.164
     first = seed()
 
     plan = RoundPlan.objects.get()

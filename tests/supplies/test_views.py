@@ -447,6 +447,14 @@ class TestHotline:
 
         assert response.context["households"] == [household]
 
+    def test_it_shows_the_phones_it_found_as_people_read_them(self, as_staff, household, resident):
+        resident.phone = "13912345678"
+        resident.save(update_fields=["phone"])
+
+        text = page_text(self.hotline(as_staff, phone="13912345678"))
+
+        assert "139 1234 5678" in text and "+8613912345678" not in text
+
     def test_it_finds_a_household_by_its_contact_phone(self, as_staff, household, building):
         HouseholdFactory(building=building, room="102", contact_phone="13911112222")
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.status import status_move
 from deliveries.models import (
     Delivery,
     DeliveryEvent,
@@ -93,18 +94,23 @@ def _move(
     **fields,
 ) -> MedicineRequest:
     """Compare-and-set the status; refuse if the request is not in one of `from_statuses`."""
-    before = MedicineRequest.objects.filter(pk=request.pk).values_list("status", flat=True).get()
-    moved = MedicineRequest.objects.filter(pk=request.pk, status__in=list(from_statuses)).update(
-        status=to_status, updated_by=by, updated_at=timezone.now(), **fields
-    )
-    if not moved:
-        raise ApplicationError(
+
+    def refused(status: str) -> ApplicationError:
+        return ApplicationError(
             _("This request is %(status)s; it cannot become %(next)s now.")
-            % {"status": S(before).label, "next": S(to_status).label},
-            extra={"code": "out_of_order", "status": before},
+            % {"status": S(status).label, "next": S(to_status).label},
+            extra={"code": "out_of_order", "status": status},
         )
-    MedicineEvent.objects.create(
-        request=request, from_status=before, to_status=to_status, actor=by, note=note[:300]
+
+    status_move(
+        request,
+        to=to_status,
+        allowed_from=from_statuses,
+        by=by,
+        event=(MedicineEvent, "request"),
+        refused=refused,
+        note=note,
+        **fields,
     )
     return _fresh(request)
 

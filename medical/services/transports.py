@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.status import status_move
 from deliveries.models import CollectionPoint
 from deliveries.services.pickups import pickup_code_clean, points_at_gate
 from medical.models import MedicalTransport, TransportEvent, TransportKind, TransportStatus
@@ -87,18 +88,23 @@ def _move(transport, *, from_statuses, to_status, by, note="", **fields) -> Medi
         "resident__household__building__compound", "escort"
     ).get(pk=transport.pk)
     require_staff_of(transport.resident, by)
-    before = transport.status
-    moved = MedicalTransport.objects.filter(pk=transport.pk, status__in=list(from_statuses)).update(
-        status=to_status, updated_by=by, updated_at=timezone.now(), **fields
-    )
-    if not moved:
-        raise ApplicationError(
+
+    def refused(status: str) -> ApplicationError:
+        return ApplicationError(
             _("This transport is %(status)s; it cannot become %(next)s now.")
-            % {"status": T(before).label, "next": T(to_status).label},
-            extra={"code": "out_of_order", "status": before},
+            % {"status": T(status).label, "next": T(to_status).label},
+            extra={"code": "out_of_order", "status": status},
         )
-    TransportEvent.objects.create(
-        transport=transport, from_status=before, to_status=to_status, actor=by, note=note[:300]
+
+    status_move(
+        transport,
+        to=to_status,
+        allowed_from=from_statuses,
+        by=by,
+        event=(TransportEvent, "transport"),
+        refused=refused,
+        note=note,
+        **fields,
     )
     transport.refresh_from_db()
     return transport

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.history import CREATED, history_snapshot
+from core.status import status_move
 from residents.models import Committee, Compound, Household, Membership, Role
 from supplies.models import (
     ESSENTIAL_CATEGORIES,
@@ -49,23 +50,21 @@ class OfferSpec:
 def _transition(
     supply_round: SupplyRound, *, to: str, allowed_from: Iterable[str], by: User | None, note=""
 ) -> None:
-    before = supply_round.status
-    changed = SupplyRound.objects.filter(pk=supply_round.pk, status__in=list(allowed_from)).update(
-        status=to, updated_at=timezone.now(), updated_by=by
-    )
-    if not changed:
-        supply_round.refresh_from_db(fields=["status"])
-        raise ApplicationError(
+    def refused(status: str) -> ApplicationError:
+        return ApplicationError(
             _("The round is %(status)s; it cannot become %(target)s.")
-            % {
-                "status": supply_round.get_status_display(),
-                "target": RoundStatus(to).label,
-            },
+            % {"status": RoundStatus(status).label, "target": RoundStatus(to).label},
             extra={"code": "bad_transition"},
         )
-    supply_round.status = to
-    RoundEvent.objects.create(
-        round=supply_round, from_status=before, to_status=to, actor=by, note=note
+
+    status_move(
+        supply_round,
+        to=to,
+        allowed_from=allowed_from,
+        by=by,
+        event=(RoundEvent, "round"),
+        refused=refused,
+        note=note,
     )
 
 

@@ -6,7 +6,7 @@ still the one read, so that the event records the status the row really left, an
 moving the same row at once never both succeed (on SQLite, without row locks, the second one's
 update finds the status moved on and is refused)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -21,14 +21,16 @@ def status_move(
     allowed_from: Iterable[str],
     by,
     event: tuple[type[models.Model], str],
-    refused: Callable[[str], ApplicationError],
+    refusal: str,
+    code: str,
     note: str = "",
     **fields,
 ) -> str:
     """Move `row` to `to` if its status now is one of `allowed_from`, setting `fields` and who
     and when (`updated_by`, `updated_at`), and record the event (`event`: its model and the
-    name of its link to the row). Raises `refused(status now)` otherwise. Returns the status it
-    left; `row.status` is `to` afterwards."""
+    name of its link to the row). Otherwise raise the `refusal` (a message naming the
+    `%(status)s` now and the `%(next)s` one) with `code`. Returns the status it left;
+    `row.status` is `to` afterwards."""
     model = type(row)
     event_model, link = event
     with transaction.atomic():
@@ -38,9 +40,17 @@ def status_move(
             status=to, updated_by=by, updated_at=timezone.now(), **fields
         )
         if not moved:
-            raise refused(rows.values_list("status", flat=True).get())
+            raise _refused(model, rows.values_list("status", flat=True).get(), to, refusal, code)
         event_model.objects.create(
             **{link: row}, from_status=before, to_status=to, actor=by, note=note[:300]
         )
     row.status = to
     return before
+
+
+def _refused(model, status: str, to: str, refusal: str, code: str) -> ApplicationError:
+    labels = dict(model._meta.get_field("status").flatchoices)
+    return ApplicationError(
+        refusal % {"status": labels.get(status, status), "next": labels.get(to, to)},
+        extra={"code": code, "status": status},
+    )

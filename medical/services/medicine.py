@@ -95,20 +95,14 @@ def _move(
 ) -> MedicineRequest:
     """Compare-and-set the status; refuse if the request is not in one of `from_statuses`."""
 
-    def refused(status: str) -> ApplicationError:
-        return ApplicationError(
-            _("This request is %(status)s; it cannot become %(next)s now.")
-            % {"status": S(status).label, "next": S(to_status).label},
-            extra={"code": "out_of_order", "status": status},
-        )
-
     status_move(
         request,
         to=to_status,
         allowed_from=from_statuses,
         by=by,
         event=(MedicineEvent, "request"),
-        refused=refused,
+        refusal=_("This request is %(status)s; it cannot become %(next)s now."),
+        code="out_of_order",
         note=note,
         **fields,
     )

@@ -89,20 +89,14 @@ def _move(transport, *, from_statuses, to_status, by, note="", **fields) -> Medi
     ).get(pk=transport.pk)
     require_staff_of(transport.resident, by)
 
-    def refused(status: str) -> ApplicationError:
-        return ApplicationError(
-            _("This transport is %(status)s; it cannot become %(next)s now.")
-            % {"status": T(status).label, "next": T(to_status).label},
-            extra={"code": "out_of_order", "status": status},
-        )
-
     status_move(
         transport,
         to=to_status,
         allowed_from=from_statuses,
         by=by,
         event=(TransportEvent, "transport"),
-        refused=refused,
+        refusal=_("This transport is %(status)s; it cannot become %(next)s now."),
+        code="out_of_order",
         note=note,
         **fields,
     )

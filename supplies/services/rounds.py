@@ -50,20 +50,14 @@ class OfferSpec:
 def _transition(
     supply_round: SupplyRound, *, to: str, allowed_from: Iterable[str], by: User | None, note=""
 ) -> None:
-    def refused(status: str) -> ApplicationError:
-        return ApplicationError(
-            _("The round is %(status)s; it cannot become %(target)s.")
-            % {"status": RoundStatus(status).label, "target": RoundStatus(to).label},
-            extra={"code": "bad_transition"},
-        )
-
     status_move(
         supply_round,
         to=to,
         allowed_from=allowed_from,
         by=by,
         event=(RoundEvent, "round"),
-        refused=refused,
+        refusal=_("The round is %(status)s; it cannot become %(next)s."),
+        code="bad_transition",
         note=note,
     )
 

@@ -270,8 +270,8 @@ def http_order(port: int, token: str, round_id: int, offer_id: int):
 def sql_order(url: str, *, staff_id: int, round_id: int, offer_id: int, unit_price):
     import psycopg2
 
+    from core.codes import code_new
     from supplies.models import Offer, Order, OrderEvent, OrderLine
-    from supplies.services.orders import new_pickup_code
 
     offers, orders = Offer._meta.db_table, Order._meta.db_table
     lines, events = OrderLine._meta.db_table, OrderEvent._meta.db_table
@@ -293,7 +293,7 @@ def sql_order(url: str, *, staff_id: int, round_id: int, offer_id: int, unit_pri
                 " created_by_id, updated_by_id)"
                 " VALUES (%s, %s, 'placed', 'api', %s, 'unpaid', '', '', now(), now(), %s, %s)"
                 " RETURNING id",
-                [household_id, round_id, new_pickup_code(), staff_id, staff_id],
+                [household_id, round_id, code_new(), staff_id, staff_id],
             )
             order_id = cursor.fetchone()[0]
             cursor.execute(

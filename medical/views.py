@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from core.codes import code_display, code_svg
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, parse_ids
 from deliveries.services.pickups import points_at_gate
@@ -38,7 +39,6 @@ from residents.selectors import (
     households_staffed_by,
     residents_visible_to,
 )
-from supplies.codes import pickup_code_display, pickup_code_svg
 from volunteers.models import VolunteerStatus
 from volunteers.selectors import volunteer_of, volunteers_managed_by
 
@@ -366,8 +366,8 @@ def transport_pass(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "transport": transport,
         "refusal": refusal,
-        "code": pickup_code_display(transport.code),
-        "qr": None if refusal else mark_safe(pickup_code_svg(transport.code)),  # noqa: S308
+        "code": code_display(transport.code),
+        "qr": None if refusal else mark_safe(code_svg(transport.code)),  # noqa: S308
     }
     return render(request, "medical/transport_pass.html", context)
 

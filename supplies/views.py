@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.codes import code_display, code_svg
 from core.exceptions import ApplicationError
 from residents.forms import HouseholdSearchForm
 from residents.models import Household, Role
@@ -28,7 +29,6 @@ from residents.selectors import (
     user_is_staff_member,
 )
 from supplies import selectors
-from supplies.codes import pickup_code_display, pickup_code_svg
 from supplies.forms import (
     GroupBuyForm,
     OfferFormSet,
@@ -42,9 +42,9 @@ from supplies.services.rounds import round_create, round_propose
 
 def _code_context(order: Order) -> dict:
     return {
-        "code": pickup_code_display(order.pickup_code),
+        "code": code_display(order.pickup_code),
         # The SVG is built by the qrcode library from our own code alphabet, never from input.
-        "qr": mark_safe(pickup_code_svg(order.pickup_code)),
+        "qr": mark_safe(code_svg(order.pickup_code)),
     }
 
 
@@ -235,7 +235,7 @@ def hotline_order(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         channel=Channel.HOTLINE,
     )
     if saved:
-        code = pickup_code_display(saved.pickup_code)
+        code = code_display(saved.pickup_code)
         messages.success(
             request, _("Order saved. Read out the pickup code: %(code)s") % {"code": code}
         )

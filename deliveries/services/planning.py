@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.codes import code_display
 from core.exceptions import ApplicationError
 from core.jobs import Progress, job_create, job_enqueue, jobs_abandon, subject_of
 from core.models import Job
@@ -56,7 +57,6 @@ from deliveries.models import (
 from deliveries.slots import PickupUnit, PointPickups, Schedule, plan_pickup_slots
 from residents.models import Building, ClosureLevel
 from residents.selectors import room_order, vulnerable_member
-from supplies.codes import pickup_code_display
 from supplies.models import Order, OrderLine, OrderStatus, RoundStatus, SupplyRound
 
 ALLOCATE = "allocate_round"
@@ -848,7 +848,7 @@ def plan_notice(plan: OrderPlan) -> NoticeSpec:
             point=plan.point.name if plan.point else "",
             start=slot.start.isoformat(),
             end=slot.end.isoformat(),
-            code=pickup_code_display(order.pickup_code),
+            code=code_display(order.pickup_code),
         )
     elif plan.fulfilment == Fulfilment.DOOR:
         key = f"{order.pk}:door"

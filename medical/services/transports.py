@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.codes import code_new
 from core.exceptions import ApplicationError
 from core.status import status_move
 from deliveries.models import CollectionPoint
@@ -23,16 +24,14 @@ from deliveries.services.pickups import pickup_code_clean, points_at_gate
 from medical.models import MedicalTransport, TransportEvent, TransportKind, TransportStatus
 from medical.services.access import check_volunteer_for, require_staff_of, staffs_resident
 from residents.models import Resident
-from supplies.services.orders import new_pickup_code
 from volunteers.models import Volunteer
 
 T = TransportStatus
 
 
 def _new_code() -> str:
-    # The same readable alphabet as supplies' pickup codes, read out at the gate.
     while True:
-        code = new_pickup_code()
+        code = code_new()
         if not MedicalTransport.objects.filter(code=code).exists():
             return code
 

@@ -5,7 +5,6 @@ Stock is taken in the order's own transaction by a conditional UPDATE
 queue and re-check, so no offer goes below zero; the offer's CheckConstraint is the last
 guard. Offers are always touched in primary-key order so that two orders cannot deadlock."""
 
-import secrets
 from collections.abc import Mapping
 
 from django.contrib.auth.models import User
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.codes import code_new
 from core.exceptions import ApplicationError
 from core.history import CREATED, history_snapshot
 from core.locking import retried_on_lock_conflict
@@ -30,20 +30,12 @@ from supplies.models import (
     SupplyRound,
 )
 
-# No 0/O, 1/I/L: a code read out on the phone or at the gate must not be misheard.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
-
-
-def new_pickup_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
 
 def unused_pickup_codes(count: int) -> list[str]:
     """`count` fresh codes that no order has yet (31^8 codes make a clash rare, not impossible)."""
     codes: set[str] = set()
     while len(codes) < count:
-        codes |= {new_pickup_code() for _ in range(count - len(codes))}
+        codes |= {code_new() for _ in range(count - len(codes))}
         codes -= set(
             Order.objects.filter(pickup_code__in=codes).values_list("pickup_code", flat=True)
         )

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.db.models import Count
 
+from core.codes import code_display
 from core.exceptions import ApplicationError
 from core.jobs import job_create, subject_of
 from core.models import Job, JobStatus, Notice
@@ -35,7 +36,6 @@ from deliveries.services import planning
 from deliveries.services.planning import ALLOCATE, SCHEDULE, fulfilment_for
 from deliveries.services.points import policy_set
 from residents.models import Building, ClosureLevel, Household
-from supplies.codes import pickup_code_display
 from supplies.models import Channel, Order, OrderLine, OrderStatus
 from supplies.services.orders import order_place
 from supplies.services.rounds import round_close
@@ -656,7 +656,7 @@ def test_every_household_is_told_how_its_packs_reach_it(scheduled, points):
             end = plan.slot.end.astimezone(SHANGHAI)
             assert plan.point.name in notice.body_text
             assert f"between {start:%H:%M} and {end:%H:%M}" in notice.body_text
-            assert f"pickup code {pickup_code_display(plan.order.pickup_code)}." in notice.body_text
+            assert f"pickup code {code_display(plan.order.pickup_code)}." in notice.body_text
         else:
             assert notice.body_text == (
                 "A volunteer will bring your packs to your door. Please stay at home."

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.codes import CODE_ALPHABET
 from core.exceptions import ApplicationError
 from residents.models import Household
 from supplies.errors import RoundNotOpen, SoldOut
@@ -29,7 +30,6 @@ from supplies.models import (
 )
 from supplies.selectors import rounds_visible_to
 from supplies.services.orders import (
-    CODE_ALPHABET,
     order_cancel,
     order_place,
     order_record_payment,
@@ -806,6 +806,6 @@ def test_it_never_hands_out_a_pickup_code_an_order_already_has(
         channel=Channel.RESIDENT,
     )
     draws = iter([first.pickup_code, "ZZZZ2222"])
-    monkeypatch.setattr("supplies.services.orders.new_pickup_code", lambda: next(draws))
+    monkeypatch.setattr("supplies.services.orders.code_new", lambda: next(draws))
 
     assert unused_pickup_codes(1) == ["ZZZZ2222"]

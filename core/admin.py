@@ -1,11 +1,12 @@
 """Background jobs and notices, for superusers to read when something went wrong; the field
 history every scoped admin shows."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.exceptions import ApplicationError
 from core.models import Job, Notice
 
 
@@ -65,3 +66,15 @@ class NoticeAdmin(SuperuserReadOnly):
     search_fields = ["title", "key", "phone", "email", "recipient__username"]
     date_hierarchy = "created_at"
     raw_id_fields = ["recipient"]
+
+
+class RefusalsAsMessages:
+    """A service's refusal on saving becomes a message on the form again, never a 500;
+    the admin's own transaction has rolled everything back by then."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

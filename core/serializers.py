@@ -1,10 +1,15 @@
 """The API reads JSON values of the type its schema gives: DRF would read `0` as false and `12`
 as the text "12", so that a client's mistake (a count sent as a note, a flag as a number) is
-stored as something nobody meant. Every serializer that reads input is one of these."""
+stored as something nobody meant. Every serializer that reads input is one of these.
+
+Scoped foreign keys too: their choices are what the asking user may see, so that an id of
+another committee's row is "does not exist", never a way to learn it does."""
 
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -26,9 +31,9 @@ def _refusal(field: serializers.Field, value) -> str | None:
     return None
 
 
+# Refuses, with the field's message, any value whose JSON type is not the field's. (No
+# docstring: the schema would take it as every serializer's description.)
 class TypedInput:
-    """Refuses, with the field's message, any value whose JSON type is not the field's."""
-
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             errors = {
@@ -47,3 +52,19 @@ class Serializer(TypedInput, serializers.Serializer):
 
 class ModelSerializer(TypedInput, serializers.ModelSerializer):
     pass
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key whose choices are what the asking user may see."""
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedId(ScopedPrimaryKeyField):
+    """A scoped foreign key in an input serializer that has no model to describe it."""

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 import tablib
+from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -111,3 +112,11 @@ def spreadsheet_xlsx(*datasets: tablib.Dataset) -> bytes:
 def spreadsheet_bytes(dataset: tablib.Dataset, file_format: str) -> bytes:
     """One dataset as "xlsx" or "csv"."""
     return spreadsheet_csv(dataset) if file_format == "csv" else spreadsheet_xlsx(dataset)
+
+
+def file_response(content: bytes, *, filename: str, file_format: str) -> HttpResponse:
+    """A download of an export or a template, named `filename.csv` or `filename.xlsx`."""
+    content_type = XLSX_CONTENT_TYPE if file_format == "xlsx" else CSV_CONTENT_TYPE
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    return response

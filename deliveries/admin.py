@@ -6,7 +6,7 @@ plans, slots, deliveries, re-plans) are written only by the planning jobs and ar
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import FieldHistoryAdmin
+from core.admin import FieldHistoryAdmin, RefusalsAsMessages
 from core.phones import PhoneSearchAdminMixin
 from deliveries import selectors
 from deliveries.forms import CollectionPointAdminForm
@@ -24,9 +24,8 @@ from deliveries.models import (
     RoundPlan,
 )
 from deliveries.services.points import POINT_FIELDS, point_create, point_update, policy_set
-from residents.admin import ReadOnlyInline, StaffScopedAdmin
+from residents.scope import ReadOnlyInline, StaffScopedAdmin
 from residents.selectors import compounds_staffed_by
-from supplies.admin import RefusalsAsMessages
 from supplies.selectors import rounds_managed_by
 
 

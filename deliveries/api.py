@@ -16,9 +16,9 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.filters import IdFilter, YesNoFilter
+from core.filters import FilterSet, IdFilter, YesNoFilter
 from core.models import Job, JobStatus
-from core.serializers import ModelSerializer, Serializer
+from core.serializers import ModelSerializer, ScopedPrimaryKeyField, Serializer
 from core.validators import validate_event_date
 from deliveries import selectors
 from deliveries.models import (
@@ -50,7 +50,6 @@ from deliveries.services.pickups import (
 from deliveries.services.planning import ALLOCATE, SCHEDULE, default_pickup_date, plan_request
 from deliveries.services.points import point_create, point_update, policy_set
 from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
-from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import RoundStatus, SupplyRound
 from supplies.selectors import rounds_managed_by
@@ -106,7 +105,7 @@ class CollectionPointSerializer(ModelSerializer):
 
 # Related filters take plain ids, never checked against all rows, so that a filter cannot tell
 # whether another committee's compound exists.
-class CollectionPointFilter(django_filters.FilterSet):
+class CollectionPointFilter(FilterSet):
     compound = IdFilter(field_name="compound")
     active = YesNoFilter()
 
@@ -156,7 +155,7 @@ class CompoundPolicySerializer(ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
-class CompoundPolicyFilter(django_filters.FilterSet):
+class CompoundPolicyFilter(FilterSet):
     compound = IdFilter(field_name="compound")
 
     class Meta:
@@ -237,7 +236,7 @@ class JobSerializer(ModelSerializer):
         return int(pk) if f"{prefix}:" == ROUND_SUBJECT and pk.isdigit() else None
 
 
-class JobFilter(django_filters.FilterSet):
+class JobFilter(FilterSet):
     round = IdFilter(method="filter_round", label=gettext_lazy("round"))
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
 
@@ -639,7 +638,7 @@ class DeliverySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryFilter(django_filters.FilterSet):
+class DeliveryFilter(FilterSet):
     mine = YesNoFilter(method="filter_mine", label=gettext_lazy("only those assigned to me"))
     round = IdFilter(field_name="order_plan__round")
     status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)

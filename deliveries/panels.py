@@ -1,4 +1,4 @@
-"""The deliveries panel of the volunteer's home page (see `volunteers.panels`)."""
+"""The deliveries panel of the volunteer's home page (see `core.panels`)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id, parse_moment
+from core.spreadsheets import file_response
 from deliveries import selectors
 from deliveries.exports import manifest_export
 from deliveries.forms import MealEnrolForm, PlanForm, UncollectedActionForm
@@ -50,7 +51,6 @@ from deliveries.services.pickups import (
 )
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
-from residents.admin import file_response
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by

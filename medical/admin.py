@@ -13,7 +13,7 @@ from medical.models import (
     MedicineRequest,
     TransportEvent,
 )
-from residents.admin import ReadOnlyForStaff, ReadOnlyInline
+from residents.scope import ReadOnlyForStaff, ReadOnlyInline
 from residents.selectors import compounds_staffed_by
 
 

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.serializers import ModelSerializer, Serializer
+from core.serializers import ModelSerializer, ScopedId, Serializer
 from core.validators import validate_event_date
 from deliveries.services.pickups import points_at_gate
 from medical import selectors
@@ -29,7 +29,6 @@ from medical.models import (
 from medical.services import medicine as services
 from medical.services import transports
 from residents.selectors import residents_visible_to, user_is_staff_member
-from volunteers.api import ScopedId
 from volunteers.selectors import volunteers_managed_by
 
 # Medicine requests

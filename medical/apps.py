@@ -12,7 +12,8 @@ class MedicalConfig(AppConfig):
 
         delivery_finished.connect(receivers.follow_delivery, dispatch_uid="medical-follow")
 
+        from core.panels import COMPOUND_OVERVIEW, VOLUNTEER_HOME, panel_register
         from medical import panels
-        from volunteers.panels import panel_register
 
-        panel_register(panels.volunteer_today)
+        panel_register(VOLUNTEER_HOME, panels.volunteer_today)
+        panel_register(COMPOUND_OVERVIEW, panels.no_contact)

@@ -2,8 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,7 +12,7 @@ from django.utils.translation import ngettext
 from core.admin import FieldHistoryAdmin
 from core.exceptions import ApplicationError
 from core.phones import PhoneSearchAdminMixin
-from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from core.spreadsheets import file_response
 from residents import selectors
 from residents.forms import ClosureChangeForm, RegisterImportForm, ResidentAdminForm
 from residents.importing import (
@@ -34,6 +33,12 @@ from residents.models import (
     Resident,
     Street,
 )
+from residents.scope import (
+    BuildingListFilter,
+    ReadOnlyForStaff,
+    StaffScopedAdmin,
+    is_staff_member,
+)
 from residents.services import (
     HOUSEHOLD_FIELDS,
     RESIDENT_FIELDS,
@@ -44,77 +49,6 @@ from residents.services import (
     resident_create,
     resident_update,
 )
-
-
-def is_staff_member(request: HttpRequest) -> bool:
-    if not hasattr(request, "_is_staff_member"):
-        request._is_staff_member = selectors.user_is_staff_member(request.user)
-    return request._is_staff_member
-
-
-def file_response(content: bytes, *, filename: str, file_format: str) -> HttpResponse:
-    content_type = XLSX_CONTENT_TYPE if file_format == "xlsx" else CSV_CONTENT_TYPE
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
-    return response
-
-
-class StaffScopedAdmin(admin.ModelAdmin):
-    """Staff members see and change only what their scope's selector returns; nothing is
-    ever deleted here. Subclasses define `scoped(request)`."""
-
-    def scoped(self, request: HttpRequest) -> QuerySet:
-        raise NotImplementedError
-
-    def get_queryset(self, request):
-        return self.scoped(request)
-
-    def has_module_permission(self, request):
-        return is_staff_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_staff_member(request)
-
-    def has_add_permission(self, request):
-        return is_staff_member(request)
-
-    def has_change_permission(self, request, obj=None):
-        return is_staff_member(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyForStaff(StaffScopedAdmin):
-    """Only superusers change these; staff see their own."""
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-class StaffInline(admin.TabularInline):
-    """Staff hold no Django model permissions: their membership is their permission."""
-
-    extra = 0
-
-    def has_view_permission(self, request, obj=None):
-        return is_staff_member(request)
-
-
-class ReadOnlyInline(StaffInline):
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class VulnerableFilter(admin.SimpleListFilter):
@@ -148,22 +82,6 @@ class NeedFilter(admin.SimpleListFilter):
             return queryset
         path = "needs__need" if queryset.model is Resident else "residents__needs__need"
         return queryset.filter(**{path: self.value()}).distinct()
-
-
-class BuildingListFilter(admin.RelatedOnlyFieldListFilter):
-    """The buildings in scope, named with their compound: read together in one query."""
-
-    def field_choices(self, field, request, model_admin):
-        in_scope = (
-            model_admin.get_queryset(request)
-            .distinct()
-            .values_list(f"{self.field_path}__pk", flat=True)
-        )
-        buildings = Building.objects.filter(pk__in=in_scope).select_related("compound")
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        if ordering:
-            buildings = buildings.order_by(*ordering)
-        return [(building.pk, str(building)) for building in buildings]
 
 
 @admin.register(Street)

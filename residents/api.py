@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.filters import IdFilter, YesNoFilter
-from core.serializers import ModelSerializer, Serializer
+from core.filters import FilterSet, IdFilter, YesNoFilter
+from core.serializers import ModelSerializer, ScopedPrimaryKeyField, Serializer
 from residents import selectors
 from residents.models import (
     Building,
@@ -81,17 +81,6 @@ class ClosureChangeSerializer(ModelSerializer):
         fields = ["id", "building", "from_level", "to_level", "reason", "changed_by", "changed_at"]
 
 
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A foreign key whose choices are what the asking user may see."""
-
-    def __init__(self, *, scope, **kwargs):
-        self.scope = scope
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.scope(self.context["request"].user)
-
-
 class HouseholdSerializer(ModelSerializer):
     building = ScopedPrimaryKeyField(scope=selectors.buildings_staffed_by)
     is_vulnerable = serializers.BooleanField(read_only=True)
@@ -139,7 +128,7 @@ class ResidentSerializer(ModelSerializer):
 
 # Related filters take plain ids, never checked against all rows, so that a filter cannot
 # tell whether another committee's compound or building exists.
-class BuildingFilter(django_filters.FilterSet):
+class BuildingFilter(FilterSet):
     compound = IdFilter(field_name="compound")
     closure_level = django_filters.ChoiceFilter(choices=ClosureLevel.choices)
 
@@ -148,7 +137,7 @@ class BuildingFilter(django_filters.FilterSet):
         fields = ["compound", "closure_level"]
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(FilterSet):
     compound = IdFilter(field_name="building__compound")
     building = IdFilter(field_name="building")
     unit = IdFilter(field_name="unit")  # a whole number from 1, as an id is
@@ -162,7 +151,7 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.filter(is_vulnerable=value)
 
 
-class ResidentFilter(django_filters.FilterSet):
+class ResidentFilter(FilterSet):
     compound = IdFilter(field_name="household__building__compound")
     building = IdFilter(field_name="household__building")
     household = IdFilter(field_name="household")

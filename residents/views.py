@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from core.panels import COMPOUND_OVERVIEW, panels_for
 from core.parsing import parse_ids
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from residents import selectors
@@ -76,6 +77,7 @@ def compound_overview(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "compound": compound,
         "overview": selectors.compound_overview(compound=compound),
+        "panels": panels_for(COMPOUND_OVERVIEW, user=request.user, compound=compound),
         "form": form,
         "ticked": ticked,
     }

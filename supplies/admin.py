@@ -11,26 +11,26 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import FieldHistoryAdmin
+from core.admin import FieldHistoryAdmin, RefusalsAsMessages
 from core.exceptions import ApplicationError
 from core.phones import PhoneSearchAdminMixin
-from residents.admin import (
+from core.spreadsheets import file_response
+from residents.models import Role
+from residents.scope import (
     BuildingListFilter,
     ReadOnlyForStaff,
     ReadOnlyInline,
     StaffInline,
     StaffScopedAdmin,
-    file_response,
     is_staff_member,
 )
-from residents.models import Role
 from residents.selectors import committees_staffed_by, compounds_staffed_by
 from supplies import selectors
 from supplies.exports import (
@@ -76,18 +76,6 @@ EXPORTS = {
     "by-household": round_export_by_household,
     "reconciliation": round_export_reconciliation,
 }
-
-
-class RefusalsAsMessages:
-    """A service's refusal on saving becomes a message on the form again, never a 500;
-    the admin's own transaction has rolled everything back by then."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 class LicenceCheckedFilter(admin.SimpleListFilter):

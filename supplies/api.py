@@ -6,18 +6,16 @@ manage (a leader approving, a resident recording a payment) is a 403."""
 import django_filters
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.filters import IdFilter, YesNoFilter
-from core.serializers import ModelSerializer, Serializer
+from core.filters import FilterSet, IdFilter, YesNoFilter
+from core.serializers import ModelSerializer, ScopedId, ScopedPrimaryKeyField, Serializer
 from core.validators import validate_event_date
-from residents.api import ScopedPrimaryKeyField
 from residents.models import Household, Role
 from residents.selectors import (
     committees_staffed_by,
@@ -69,11 +67,6 @@ class StaffMayWrite(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or user_is_staff_member(request.user)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedId(ScopedPrimaryKeyField):
-    """A scoped foreign key in an input serializer that has no model to describe it."""
 
 
 # Suppliers and package types
@@ -168,7 +161,7 @@ class SupplierViewSet(
 
 # Related filters take plain ids, never checked against all rows, so that a filter cannot tell
 # whether another street's supplier or another committee's round exists.
-class PackageTypeFilter(django_filters.FilterSet):
+class PackageTypeFilter(FilterSet):
     supplier = IdFilter(field_name="supplier")
     category = django_filters.ChoiceFilter(choices=Category.choices)
     essential = YesNoFilter()
@@ -326,7 +319,7 @@ class ReasonSerializer(Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class RoundFilter(django_filters.FilterSet):
+class RoundFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=RoundStatus.choices)
     kind = django_filters.ChoiceFilter(choices=RoundKind.choices)
 
@@ -508,7 +501,7 @@ class CancelOrderSerializer(Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     round = IdFilter(field_name="round")
     household = IdFilter(field_name="household")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)

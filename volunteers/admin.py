@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from core.exceptions import ApplicationError
 from core.phones import PhoneSearchAdminMixin
-from residents.admin import ReadOnlyForStaff, ReadOnlyInline, is_staff_member
+from residents.scope import ReadOnlyForStaff, ReadOnlyInline, is_staff_member
 from residents.selectors import compounds_staffed_by
 from volunteers import selectors
 from volunteers.models import Relay, Shift, ShiftSignup, TestRecord, Volunteer, VolunteerEvent

@@ -6,17 +6,15 @@ Another committee's volunteer or shift is a 404; one the user sees but may not m
 import django_filters
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from core.filters import IdFilter
-from core.serializers import ModelSerializer, Serializer
+from core.filters import FilterSet, IdFilter
+from core.serializers import ModelSerializer, ScopedId, Serializer
 from core.validators import validate_event_date
-from residents.api import ScopedPrimaryKeyField
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from volunteers import selectors
 from volunteers.models import (
@@ -36,11 +34,6 @@ from volunteers.services import (
     volunteer_approve,
     volunteer_reject,
 )
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedId(ScopedPrimaryKeyField):
-    """A scoped foreign key in an input serializer that has no model to describe it."""
 
 
 class StaffMayWrite(permissions.BasePermission):
@@ -203,7 +196,7 @@ class SignupSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ShiftFilter(django_filters.FilterSet):
+class ShiftFilter(FilterSet):
     # Plain ids, never checked against all rows: a filter cannot tell what exists elsewhere.
     compound = IdFilter(field_name="compound")
     workgroup = django_filters.ChoiceFilter(choices=Workgroup.choices)

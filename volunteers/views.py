@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
+from core.panels import VOLUNTEER_HOME, panels_for
 from core.parsing import parse_id, whole_number
 from residents.models import Committee
 from residents.selectors import committees_staffed_by, compounds_staffed_by
 from volunteers import selectors
 from volunteers.forms import RegisterForm, RejectForm, RelayForm, ShiftForm, TestForm
 from volunteers.models import ShiftSignup, SignupStatus, VolunteerStatus
-from volunteers.panels import panels_for
 from volunteers.services import (
     relay_move,
     shift_cancel,
@@ -100,7 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "signups": signups,
         "next_signup": signups[0] if signups else None,  # the current shift, or the next one
         "now": now,
-        "panels": panels_for(volunteer, now=now) if approved else [],
+        "panels": panels_for(VOLUNTEER_HOME, volunteer=volunteer, now=now) if approved else [],
         "open_shifts": open_shifts,
         "test_form": TestForm(initial={"taken_at": timezone.localtime(now)}),
     }

@@ -146,27 +146,6 @@ def meal_enrol(
     )
 
 
-@transaction.atomic
-def meal_apply(
-    *,
-    resident: Resident,
-    meals: Collection[str],
-    notes: str = "",
-    starts_on: datetime.date | None = None,
-    by: User | None,
-) -> MealEnrolment:
-    """File an application for a resident who does not qualify on the rules alone."""
-    return _create(
-        resident=resident,
-        basis=MealBasis.APPLICATION,
-        status=MealStatus.APPLIED,
-        meals=meals,
-        notes=notes,
-        starts_on=starts_on,
-        by=by,
-    )
-
-
 def _locked(enrolment: MealEnrolment) -> MealEnrolment:
     return (
         MealEnrolment.objects.select_for_update(of=("self",))

@@ -52,3 +52,30 @@ def test_a_form_body_is_refused_with_a_json_error(api_client, staff, resident):
     assert response.status_code == 415
     assert response.json()["detail"]
     assert Resident.objects.get(pk=resident.pk).notes == resident.notes
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"care_level": "0.5"},
+        {"care_level": "²"},
+        {"care_level": str(2**70)},
+        {"household": "0"},
+        {"household": "1.5"},
+    ],
+)
+def test_a_filter_made_from_a_model_field_refuses_what_is_not_its_type(
+    api_client, staff, resident, query
+):
+    response = _english(api_client, staff).get("/api/v1/residents/", query)
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+
+
+def test_a_yes_no_filter_takes_only_true_or_false(api_client, street_staff, vegetables):
+    client = _english(api_client, street_staff)
+    for value in ("0", "1", "yes", "null"):
+        assert client.get("/api/v1/package-types/", {"essential": value}).status_code == 400
+    listed = client.get("/api/v1/package-types/", {"essential": "true"}).json()["results"]
+    assert [row["id"] for row in listed] == [vegetables.pk]
+    assert client.get("/api/v1/package-types/", {"essential": ""}).status_code == 200

@@ -22,7 +22,6 @@ from deliveries.models import (
 )
 from deliveries.services.assignment import deliveries_assign_meals
 from deliveries.services.meals import (
-    meal_apply,
     meal_approve,
     meal_basis_for,
     meal_end,
@@ -95,7 +94,7 @@ class TestStatusChanges:
     def test_it_refuses_a_second_open_enrolment(self, elder, staff):
         meal_enrol(resident=elder, meals=["lunch"], by=staff)
         with pytest.raises(ApplicationError) as refusal:
-            meal_apply(resident=elder, meals=["dinner"], by=staff)
+            meal_enrol(resident=elder, meals=["dinner"], basis=MealBasis.APPLICATION, by=staff)
         assert refusal.value.extra["code"] == "already_enrolled"
         assert "already has an open meal enrolment" in refusal.value.message
         assert MealEnrolment.objects.count() == 1
@@ -106,7 +105,9 @@ class TestStatusChanges:
         assert refusal.value.extra["code"] == "meals_required"
 
     def test_it_approves_a_pending_application(self, younger, staff):
-        enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
+        enrolment = meal_enrol(
+            resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+        )
         enrolment = meal_approve(enrolment=enrolment, by=staff)
         assert enrolment.status == MealStatus.APPROVED
         assert enrolment.events.last().from_status == "applied"
@@ -118,7 +119,9 @@ class TestStatusChanges:
         assert refusal.value.extra["code"] == "not_pending"
 
     def test_it_refuses_to_reject_without_a_reason(self, younger, staff):
-        enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
+        enrolment = meal_enrol(
+            resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+        )
         with pytest.raises(ApplicationError) as refusal:
             meal_reject(enrolment=enrolment, reason="  ", by=staff)
         assert refusal.value.extra["code"] == "reason_required"
@@ -126,10 +129,17 @@ class TestStatusChanges:
         assert enrolment.status == MealStatus.APPLIED
 
     def test_it_rejects_with_a_reason_and_allows_a_new_application(self, younger, staff):
-        enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
+        enrolment = meal_enrol(
+            resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+        )
         enrolment = meal_reject(enrolment=enrolment, reason="家人照顾", by=staff)
         assert (enrolment.status, enrolment.reason) == (MealStatus.REJECTED, "家人照顾")
-        assert meal_apply(resident=younger, meals=["lunch"], by=staff).status == "applied"
+        assert (
+            meal_enrol(
+                resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+            ).status
+            == "applied"
+        )
 
     def test_it_ends_an_enrolment_without_deleting_it(self, elder, staff):
         enrolment = meal_enrol(resident=elder, meals=["lunch"], by=staff)
@@ -172,7 +182,12 @@ class TestDailyMeals:
             starts_on=TODAY + datetime.timedelta(days=1),
             by=staff,
         )
-        meal_apply(resident=aged(70, household=household), meals=["lunch"], by=staff)
+        meal_enrol(
+            resident=aged(70, household=household),
+            meals=["lunch"],
+            basis=MealBasis.APPLICATION,
+            by=staff,
+        )
         assert meals_create_for_day(day=TODAY) == {"created": 0, "existing": 0}
         assert not Delivery.objects.exists()
 
@@ -216,14 +231,18 @@ class TestStaffPage:
         assert MealEnrolment.objects.get().status == MealStatus.APPROVED
 
     def test_it_rejects_with_a_reason_from_the_page(self, client, staff, younger):
-        enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
+        enrolment = meal_enrol(
+            resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+        )
         client.force_login(staff)
         client.post(reverse("meal-decide", args=[enrolment.pk, "reject"]), {"reason": "不符合"})
         enrolment.refresh_from_db()
         assert enrolment.status == MealStatus.REJECTED
 
     def test_it_is_a_404_for_another_committee(self, client, other_staff, staff, younger):
-        enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
+        enrolment = meal_enrol(
+            resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+        )
         client.force_login(other_staff)
         url = reverse("meal-decide", args=[enrolment.pk, "approve"])
         assert client.post(url).status_code == 404
@@ -253,7 +272,12 @@ class TestStaffPage:
                 household = HouseholdFactory(building=building, unit=1, room=f"{i + 1}01")
                 elder = aged(85, household=household, needs=["disabled"])
                 meal_enrol(resident=elder, meals=["lunch"], by=staff)
-                meal_apply(resident=aged(70, household=household), meals=["lunch"], by=staff)
+                meal_enrol(
+                    resident=aged(70, household=household),
+                    meals=["lunch"],
+                    basis=MealBasis.APPLICATION,
+                    by=staff,
+                )
             meals_create_for_day(day=timezone.localdate(), by=staff)
 
         client.force_login(staff)
@@ -297,7 +321,9 @@ class TestApi:
         assert response.status_code == 201, response.json()
 
     def test_it_is_a_404_for_another_committee(self, api_client, staff, other_staff, younger):
-        enrolment = meal_apply(resident=younger, meals=["lunch"], by=staff)
+        enrolment = meal_enrol(
+            resident=younger, meals=["lunch"], basis=MealBasis.APPLICATION, by=staff
+        )
         api_client.force_authenticate(other_staff)
         assert api_client.get(f"/api/v1/meal-enrolments/{enrolment.pk}/").status_code == 404
         response = api_client.post(f"/api/v1/meal-enrolments/{enrolment.pk}/approve/")
@@ -346,7 +372,12 @@ class TestApiQueries:
         def grow(n: int, start: int) -> None:
             for i in range(start, start + n):
                 household = HouseholdFactory(building=building, unit=1, room=f"{i + 1}01")
-                meal_apply(resident=aged(70, household=household), meals=["lunch"], by=staff)
+                meal_enrol(
+                    resident=aged(70, household=household),
+                    meals=["lunch"],
+                    basis=MealBasis.APPLICATION,
+                    by=staff,
+                )
 
         def count() -> int:
             with CaptureQueriesContext(connection) as queries:

@@ -113,6 +113,13 @@ class TestPage:
         assert "No contact in 48 h: 2 residents" in page
         assert CheckIn.objects.get().note == "身体还好"
 
+    def test_the_compound_overview_shows_the_box_through_its_panel(
+        self, client, elders, staff, compound
+    ):
+        client.force_login(staff)
+        page = client.get(reverse("compound-overview", args=[compound.pk])).content.decode()
+        assert 'data-box="no-contact"' in page and "No contact in 48 h: 3 residents" in page
+
     def test_it_is_a_404_for_a_resident_and_a_volunteer(self, client, resident_user, runner):
         for user in (resident_user, runner.user):
             client.force_login(user)

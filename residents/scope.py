@@ -1,0 +1,90 @@
+"""Who may see what in the admin: every app's staff admin and inline builds on these, so that
+a staff member sees and changes only what their committee's scope returns, nothing is ever
+deleted here, and a membership (not a Django model permission) is the permission."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from residents import selectors
+from residents.models import Building
+
+
+def is_staff_member(request: HttpRequest) -> bool:
+    if not hasattr(request, "_is_staff_member"):
+        request._is_staff_member = selectors.user_is_staff_member(request.user)
+    return request._is_staff_member
+
+
+class StaffScopedAdmin(admin.ModelAdmin):
+    """Staff members see and change only what their scope's selector returns; nothing is
+    ever deleted here. Subclasses define `scoped(request)`."""
+
+    def scoped(self, request: HttpRequest) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.scoped(request)
+
+    def has_module_permission(self, request):
+        return is_staff_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request)
+
+    def has_add_permission(self, request):
+        return is_staff_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_staff_member(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyForStaff(StaffScopedAdmin):
+    """Only superusers change these; staff see their own."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class StaffInline(admin.TabularInline):
+    """Staff hold no Django model permissions: their membership is their permission."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request)
+
+
+class ReadOnlyInline(StaffInline):
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BuildingListFilter(admin.RelatedOnlyFieldListFilter):
+    """The buildings in scope, named with their compound: read together in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        in_scope = (
+            model_admin.get_queryset(request)
+            .distinct()
+            .values_list(f"{self.field_path}__pk", flat=True)
+        )
+        buildings = Building.objects.filter(pk__in=in_scope).select_related("compound")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            buildings = buildings.order_by(*ordering)
+        return [(building.pk, str(building)) for building in buildings]

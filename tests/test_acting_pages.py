@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from core.jobs import run_job
 from core.models import Notice
-from deliveries.models import CollectionPoint, Delivery, Fulfilment, OrderPlan
+from deliveries.models import CollectionPoint, Delivery, Fulfilment, MealBasis, OrderPlan
 from deliveries.services.fulfilment import delivery_fail
-from deliveries.services.meals import meal_apply, meal_enrol, meals_create_for_day
+from deliveries.services.meals import meal_enrol, meals_create_for_day
 from medical.services import medicine, transports
 from residents.models import ClosureLevel, Role
 from residents.services import (
@@ -555,11 +555,12 @@ def world(
         household=neighbour, name="王爷爷", birth_date=born, needs=["disabled"]
     )
     meal_enrol(resident=second, meals=["lunch"], by=staff)
-    w["applied_meal"] = meal_apply(
+    w["applied_meal"] = meal_enrol(
         resident=ResidentFactory(
             household=neighbour, name="李阿姨", birth_date=datetime.date(1956, 1, 1)
         ),
         meals=["lunch"],
+        basis=MealBasis.APPLICATION,
         by=staff,
     )
     w["elder_without_meals"] = ResidentFactory(

@@ -25,15 +25,13 @@ from deliveries.models import (
     REDUCED_MOBILITY_CARE_LEVEL,
     SERVED_MEAL_STATUSES,
     Delivery,
-    DeliveryEvent,
     DeliveryKind,
-    DeliveryStatus,
-    Fulfilment,
     MealBasis,
     MealEnrolment,
     MealEnrolmentEvent,
     MealStatus,
 )
+from deliveries.services.requests import DeliveryAsk, deliveries_request
 from deliveries.wordings import DINNER, LUNCH, MEAL_ITEMS, MEAL_LABELS
 from residents.models import Compound, Need, Resident
 
@@ -257,31 +255,22 @@ def meals_create_for_day(
     keys = {meal_key(e.pk, day): e for e in enrolments}
     existing = set(Delivery.objects.filter(key__in=list(keys)).values_list("key", flat=True))
     now = timezone.now()
-    fresh = [
-        Delivery(
-            key=key,
-            kind=DeliveryKind.MEAL,
-            household_id=enrolment.resident.household_id,
-            destination=Fulfilment.DOOR,
-            items=(items := meal_items(enrolment)).text,
-            items_wording=items.stored(),
-            notes=enrolment.dietary_notes[:300],
-            created_by=by,
-            updated_by=by,
-        )
-        for key, enrolment in keys.items()
-        if key not in existing
-    ]
-    Delivery.objects.bulk_create(fresh, ignore_conflicts=True)
-    # ignore_conflicts leaves no pks: read back the ones this run made, without events yet.
-    made = Delivery.objects.filter(key__in=[d.key for d in fresh], events__isnull=True)
-    events = [
-        DeliveryEvent(
-            delivery=d, to_status=DeliveryStatus.PLANNED, actor=by, at=now, note=_("Daily meal.")
-        )
-        for d in made
-    ]
-    DeliveryEvent.objects.bulk_create(events)
+    made = deliveries_request(
+        [
+            DeliveryAsk(
+                key=key,
+                kind=DeliveryKind.MEAL,
+                household_id=enrolment.resident.household_id,
+                items=(items := meal_items(enrolment)).text,
+                items_wording=items.stored(),
+                notes=enrolment.dietary_notes,
+            )
+            for key, enrolment in keys.items()
+            if key not in existing
+        ],
+        by=by,
+        note=_("Daily meal."),
+    )
     starting = [e for e in enrolments if e.status == MealStatus.APPROVED]
     MealEnrolment.objects.filter(pk__in=[e.pk for e in starting]).update(
         status=MealStatus.ACTIVE, updated_at=now
@@ -296,4 +285,4 @@ def meals_create_for_day(
         )
         for e in starting
     )
-    return {"created": len(events), "existing": len(keys) - len(events)}
+    return {"created": len(made), "existing": len(keys) - len(made)}

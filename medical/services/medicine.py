@@ -18,12 +18,11 @@ from core.exceptions import ApplicationError
 from core.status import status_move
 from deliveries.models import (
     Delivery,
-    DeliveryEvent,
     DeliveryKind,
     DeliveryStatus,
-    Fulfilment,
 )
 from deliveries.services.fulfilment import delivery_complete
+from deliveries.services.requests import DeliveryAsk, delivery_request
 from medical.models import (
     OPEN_FOR_RUNS,
     CustodyEvent,
@@ -293,26 +292,16 @@ def _delivery_for(request: MedicineRequest, by: User) -> Delivery:
         f"{item.substitute or item.medicine} {item.strength} × {item.quantity}".replace("  ", " ")
         for item in request.items.all()
     )
-    now = timezone.now()
-    delivery, created = Delivery.objects.get_or_create(
+    ask = DeliveryAsk(
         key=medicine_key(request.pk),
-        defaults={
-            "kind": DeliveryKind.MEDICINE,
-            "household": request.resident.household,
-            "destination": Fulfilment.DOOR,
-            "items": items,
-            "notes": _("Medicine for %(name)s from %(hospital)s")
-            % {"name": request.resident.name, "hospital": request.hospital},
-            "volunteer": request.volunteer,
-            "assigned_at": now if request.volunteer_id else None,
-            "assigned_by": by if request.volunteer_id else None,
-            "created_by": by,
-            "updated_by": by,
-        },
+        kind=DeliveryKind.MEDICINE,
+        household_id=request.resident.household_id,
+        items=items,
+        notes=_("Medicine for %(name)s from %(hospital)s")
+        % {"name": request.resident.name, "hospital": request.hospital},
+        volunteer=request.volunteer,
     )
-    if created:
-        DeliveryEvent.objects.create(delivery=delivery, to_status=DeliveryStatus.PLANNED, actor=by)
-    return delivery
+    return delivery_request(ask, by=by)
 
 
 @transaction.atomic

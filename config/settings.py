@@ -244,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "TestKindEnum": "volunteers.models.TestKind",
         "HolderEnum": "medical.models.Holder",
         "TransportKindEnum": "medical.models.TransportKind",
+        "CheckInKindEnum": "medical.models.CheckInKind",
+        "WorkgroupEnum": "volunteers.models.Workgroup",
+        "AffiliationEnum": "volunteers.models.Affiliation",
+        "VolunteerStatusEnum": "volunteers.models.VolunteerStatus",
     },
 }
 

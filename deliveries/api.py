@@ -29,8 +29,6 @@ from deliveries.models import (
     DeliveryFailure,
     DeliveryStatus,
     Fulfilment,
-    MealBasis,
-    MealEnrolment,
     PickupSlot,
 )
 from deliveries.services.assignment import assign_request
@@ -40,7 +38,6 @@ from deliveries.services.fulfilment import (
     delivery_reassign,
     delivery_retry,
 )
-from deliveries.services.meals import meal_approve, meal_end, meal_enrol, meal_reject
 from deliveries.services.pickups import (
     pickup_hand_over,
     pickup_hand_over_late,
@@ -799,118 +796,3 @@ class PickupViewSet(viewsets.ViewSet):
             code=data["code"], point=point, by=request.user, at=now, reason=data["reason"]
         )
         return Response(PickupSerializer(pickup).data)
-
-
-# Meals for the elderly
-
-
-def _residents_staffed_by(user):
-    from residents.models import Resident
-
-    return Resident.objects.filter(
-        household__building__compound__in=compounds_staffed_by(user).values("pk")
-    )
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ResidentField(ScopedPrimaryKeyField):
-    """A resident of the staff's compounds, by id."""
-
-
-class MealEnrolmentSerializer(ModelSerializer):
-    class Meta:
-        model = MealEnrolment
-        fields = [
-            "id",
-            "resident",
-            "basis",
-            "status",
-            "lunch",
-            "dinner",
-            "dietary_notes",
-            "starts_on",
-            "ends_on",
-            "decided_by",
-            "decided_at",
-            "reason",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class MealEnrolSerializer(Serializer):
-    resident = ResidentField(scope=_residents_staffed_by)
-    meals = serializers.ListField(
-        child=serializers.ChoiceField(choices=["lunch", "dinner"]), min_length=1
-    )
-    dietary_notes = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
-    )
-    starts_on = serializers.DateField(
-        required=False, allow_null=True, default=None, validators=[validate_event_date]
-    )
-    application = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text=gettext_lazy("File as an application even when the resident qualifies."),
-    )
-
-
-class MealReasonSerializer(Serializer):
-    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
-
-
-class MealEnrolmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Meal enrolments of the residents of the staff's committees; anything else is a 404.
-    Create enrols (approved at once when the resident qualifies) or files an application."""
-
-    serializer_class = MealEnrolmentSerializer
-    permission_classes = STAFF_ONLY
-    filterset_fields = ["status", "basis"]
-
-    def get_queryset(self):
-        return selectors.meal_enrolments_visible_to(self.request.user)
-
-    def _answer(self, enrolment, code=status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data, code)
-
-    @extend_schema(request=MealEnrolSerializer, responses={201: MealEnrolmentSerializer})
-    def create(self, request):
-        data = MealEnrolSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        enrolment = meal_enrol(
-            resident=values["resident"],
-            meals=values["meals"],
-            notes=values["dietary_notes"],
-            starts_on=values["starts_on"],
-            basis=MealBasis.APPLICATION if values["application"] else None,
-            by=request.user,
-        )
-        return self._answer(enrolment, status.HTTP_201_CREATED)
-
-    def _decide(self, request, service) -> Response:
-        enrolment = self.get_object()
-        data = MealReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._answer(
-            service(enrolment=enrolment, reason=data.validated_data["reason"], by=request.user)
-        )
-
-    @extend_schema(request=MealReasonSerializer, responses={200: MealEnrolmentSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """Approve a pending application."""
-        return self._decide(request, meal_approve)
-
-    @extend_schema(request=MealReasonSerializer, responses={200: MealEnrolmentSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        """Reject a pending application; the reason is required."""
-        return self._decide(request, meal_reject)
-
-    @extend_schema(request=MealReasonSerializer, responses={200: MealEnrolmentSerializer})
-    @action(detail=True, methods=["post"])
-    def end(self, request, pk=None):
-        """End an open enrolment: no meals after today."""
-        return self._decide(request, meal_end)

@@ -1,13 +1,14 @@
 from rest_framework.routers import DefaultRouter
 
-from deliveries import api
+from deliveries import api, api_meals
 
 router = DefaultRouter()
 router.register("collection-points", api.CollectionPointViewSet, basename="collection-point")
 router.register("compound-policies", api.CompoundPolicyViewSet, basename="compound-policy")
 router.register("deliveries", api.DeliveryViewSet, basename="delivery")
 router.register("pickups", api.PickupViewSet, basename="pickup")
-router.register("meal-enrolments", api.MealEnrolmentViewSet, basename="meal-enrolment")
+router.register("meal-enrolments", api_meals.MealEnrolmentViewSet, basename="meal-enrolment")
+router.register("meal-days", api_meals.MealDayViewSet, basename="meal-day")
 router.register("jobs", api.JobViewSet, basename="job")
 # Only detail actions under rounds/{id}/: the list and detail of rounds/ are supplies'.
 router.register("rounds", api.RoundPlanViewSet, basename="round-plan")

@@ -6,7 +6,7 @@ household's) is a 404; a step out of order or not theirs to take answers 400 wit
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -17,6 +17,8 @@ from core.validators import validate_event_date
 from deliveries.services.pickups import points_at_gate
 from medical import selectors
 from medical.models import (
+    CheckIn,
+    CheckInKind,
     CustodyEvent,
     CustodyItem,
     Holder,
@@ -27,7 +29,7 @@ from medical.models import (
     Urgency,
 )
 from medical.services import medicine as services
-from medical.services import transports
+from medical.services import register, transports
 from residents.selectors import residents_visible_to, user_is_staff_member
 from volunteers.selectors import volunteers_managed_by
 
@@ -405,6 +407,23 @@ class RegisterEntrySerializer(Serializer):
     no_contact_48h = serializers.BooleanField()
 
 
+RESIDENT_ID = gettext_lazy("The resident's id.")
+
+
+class CheckInInputSerializer(Serializer):
+    kind = serializers.ChoiceField(choices=CheckInKind.choices)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CheckInSerializer(ModelSerializer):
+    by = serializers.StringRelatedField()
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "resident", "kind", "note", "by", "at"]
+        read_only_fields = fields
+
+
 class VulnerableResidentViewSet(viewsets.ViewSet):
     """Every vulnerable resident of your compounds with their last contact; staff only."""
 
@@ -417,3 +436,20 @@ class VulnerableResidentViewSet(viewsets.ViewSet):
             raise exceptions.PermissionDenied(_("Only the committee's staff may do this."))
         entries = selectors.vulnerable_register(request.user)
         return Response(RegisterEntrySerializer(entries, many=True).data)
+
+    @extend_schema(
+        request=CheckInInputSerializer,
+        responses={201: CheckInSerializer},
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=RESIDENT_ID)],
+    )
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        """Log a call or a visit to the resident (`id`): it counts as contact, as on the
+        register page. A resident outside your compounds is a 404."""
+        if not user_is_staff_member(request.user):
+            raise exceptions.PermissionDenied(_("Only the committee's staff may do this."))
+        resident = get_object_or_404(residents_visible_to(request.user), pk=pk)
+        data = CheckInInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        logged = register.check_in_log(resident=resident, by=request.user, **data.validated_data)
+        return Response(CheckInSerializer(logged).data, status=status.HTTP_201_CREATED)

@@ -31,10 +31,13 @@ from residents.services import (
 
 class CompoundSerializer(ModelSerializer):
     committee = serializers.StringRelatedField()
+    committee_id = serializers.IntegerField(
+        read_only=True, help_text=_("What a volunteer's registration names.")
+    )
 
     class Meta:
         model = Compound
-        fields = ["id", "name", "address", "committee"]
+        fields = ["id", "name", "address", "committee", "committee_id"]
 
 
 class BuildingSerializer(ModelSerializer):

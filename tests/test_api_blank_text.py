@@ -7,7 +7,14 @@ import inspect
 import pytest
 from rest_framework import serializers
 
-API_MODULES = ["residents.api", "supplies.api", "volunteers.api", "deliveries.api", "medical.api"]
+API_MODULES = [
+    "residents.api",
+    "supplies.api",
+    "volunteers.api",
+    "deliveries.api",
+    "deliveries.api_meals",
+    "medical.api",
+]
 
 
 def serializer_classes() -> list[type[serializers.Serializer]]:

@@ -15,15 +15,18 @@ from rest_framework.response import Response
 from core.filters import FilterSet, IdFilter
 from core.serializers import ModelSerializer, ScopedId, Serializer
 from core.validators import validate_event_date
+from residents.models import Committee
 from residents.selectors import compounds_staffed_by, user_is_staff_member
 from volunteers import selectors
 from volunteers.models import (
+    Affiliation,
     Shift,
     ShiftSignup,
     SignupStatus,
     TestKind,
     TestRecord,
     Volunteer,
+    VolunteerStatus,
     Workgroup,
 )
 from volunteers.services import (
@@ -32,6 +35,7 @@ from volunteers.services import (
     shift_signup_cancel,
     test_record,
     volunteer_approve,
+    volunteer_register,
     volunteer_reject,
 )
 
@@ -94,6 +98,45 @@ class TestRecordSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class RegisterSerializer(Serializer):
+    committee = serializers.PrimaryKeyRelatedField(
+        queryset=Committee.objects.all(),
+        help_text=gettext_lazy("The committee to help (`committee_id` of a compound)."),
+    )
+    name = serializers.CharField(max_length=60)
+    phone = serializers.CharField(max_length=30)
+    password = serializers.CharField(max_length=128, write_only=True)
+    affiliation = serializers.ChoiceField(choices=Affiliation.choices)
+    employer = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    workgroups = serializers.ListField(
+        child=serializers.ChoiceField(choices=Workgroup.choices), required=False, default=list
+    )
+    compounds = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("Compounds of the committee; left out, any of them."),
+    )
+
+    def validate(self, data):
+        chosen = set(data["compounds"])
+        found = list(data["committee"].compounds.filter(pk__in=chosen))
+        if len(found) != len(chosen):
+            raise serializers.ValidationError(
+                {"compounds": [_("Choose compounds of the committee you help.")]}
+            )
+        return {**data, "compounds": found}
+
+
+class RegisteredSerializer(Serializer):
+    volunteer = serializers.IntegerField(source="pk")
+    username = serializers.CharField(
+        source="user.username",
+        help_text=gettext_lazy("The login name given to you: log in with it and your password."),
+    )
+    status = serializers.ChoiceField(choices=VolunteerStatus.choices)
+
+
 class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = VolunteerSerializer
 
@@ -113,6 +156,16 @@ class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _respond(self, pk):
         return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    @action(detail=False, methods=["post"], permission_classes=[permissions.AllowAny])
+    def register(self, request):
+        """Register as a volunteer, as on the phone's sign-up page: a login (its name is given,
+        not chosen) and a volunteer waiting for the committee's approval. Anyone may call it."""
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        volunteer = volunteer_register(**data.validated_data)
+        return Response(RegisteredSerializer(volunteer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=VolunteerSerializer)
     @action(detail=True, methods=["post"])

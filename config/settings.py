@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.AdminInlineStyles",  # inside CSPMiddleware: it marks the response first
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.LoggedOutPost",  # inside MessageMiddleware: it leaves a message
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
     "axes.middleware.AxesMiddleware",

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from deliveries import api, api_meals
+from deliveries import api, api_meals, api_replans
 
 router = DefaultRouter()
 router.register("collection-points", api.CollectionPointViewSet, basename="collection-point")
@@ -10,5 +10,6 @@ router.register("pickups", api.PickupViewSet, basename="pickup")
 router.register("meal-enrolments", api_meals.MealEnrolmentViewSet, basename="meal-enrolment")
 router.register("meal-days", api_meals.MealDayViewSet, basename="meal-day")
 router.register("jobs", api.JobViewSet, basename="job")
+router.register("replans", api_replans.ReplanViewSet, basename="replan")
 # Only detail actions under rounds/{id}/: the list and detail of rounds/ are supplies'.
 router.register("rounds", api.RoundPlanViewSet, basename="round-plan")

@@ -106,3 +106,18 @@ def test_the_token_endpoint_is_throttled_per_address(monkeypatch, person):
         for n in range(5)
     ]
     assert answers == [400, 400, 400, 429, 429]
+
+
+def test_a_form_sent_after_the_session_ended_says_so_on_the_login_page(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(reverse("meals-create-today"), follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+    page = response.content.decode()
+    assert "You had been logged out, so what you sent was not saved." in page
+
+
+def test_logging_out_says_nothing_of_the_kind(client, person, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(person)
+    response = client.post("/accounts/logout/", follow=True)
+    assert "You had been logged out" not in response.content.decode()

@@ -484,3 +484,25 @@ def test_a_re_plan_waits_for_the_allocation_being_saved_and_re_plans_its_rows(
         (Fulfilment.DOOR, FulfilmentReason.SEALED)
     }
     assert Replan.objects.get(change=change).to_delivery == 3
+
+
+# --- through the API -------------------------------------------------------------------------
+
+
+def test_the_api_tells_what_a_closure_change_re_planned_to_the_rounds_staff_only(
+    api_client, scheduled, set_level, staff, other_staff, volunteer
+):
+    change = set_level("1", ClosureLevel.SEALED)
+    api_client.force_authenticate(staff)
+    listed = api_client.get("/api/v1/replans/", {"round": scheduled.pk}).json()["results"]
+    assert [
+        (row["change"], row["building_label"], row["to_level"], row["to_delivery"], row["reason"])
+        for row in listed
+    ] == [(change.pk, "1", ClosureLevel.SEALED, 3, REASON)]
+    assert api_client.get("/api/v1/replans/", {"round": "x"}).status_code == 400
+
+    api_client.force_authenticate(other_staff)
+    assert api_client.get("/api/v1/replans/").json()["results"] == []
+    assert api_client.get(f"/api/v1/replans/{listed[0]['id']}/").status_code == 404
+    api_client.force_authenticate(volunteer)
+    assert api_client.get("/api/v1/replans/").status_code == 403

@@ -599,7 +599,7 @@ def pickup_instances(supply_round):
     import datetime
 
     from deliveries.models import CollectionPoint, Fulfilment, OrderPlan, RoundPlan
-    from deliveries.services.planning import window_of
+    from deliveries.services.scheduling import window_of
     from deliveries.slots import PickupUnit, PointPickups
 
     rows = (

@@ -12,7 +12,15 @@ from django.utils import timezone
 from core.jobs import job_create, run_job, subject_of
 from core.models import Job
 from deliveries import wordings
-from deliveries.services import assignment, meals, planning, replan, uncollected
+from deliveries.services import (
+    allocating,
+    assignment,
+    meals,
+    planning,
+    replan,
+    scheduling,
+    uncollected,
+)
 from supplies.models import SupplyRound
 
 LIMITS = {"acks_late": True, "soft_time_limit": 25 * 60, "time_limit": 30 * 60}
@@ -31,7 +39,7 @@ def allocate_round(round_id: int, job_id: int | None = None, then_schedule: bool
     job_id = _job_id(planning.ALLOCATE, round_id, job_id)
     job = Job.objects.select_related("created_by").filter(pk=job_id).first()
     by = job.created_by if job else None  # who asked: the deliveries' events name them
-    result = run_job(job_id, lambda progress: planning.allocation_run(round_id, progress, by=by))
+    result = run_job(job_id, lambda progress: allocating.allocation_run(round_id, progress, by=by))
     if result is not None and then_schedule:
         planning.plan_request(
             supply_round=SupplyRound.objects.get(pk=round_id), kind=planning.SCHEDULE, by=by
@@ -43,7 +51,7 @@ def allocate_round(round_id: int, job_id: int | None = None, then_schedule: bool
 def schedule_pickups(round_id: int, job_id: int | None = None):
     """Call each point's pickup households down in slots and tell every household."""
     job_id = _job_id(planning.SCHEDULE, round_id, job_id)
-    return run_job(job_id, lambda progress: planning.schedule_run(round_id, progress))
+    return run_job(job_id, lambda progress: scheduling.schedule_run(round_id, progress))
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)

@@ -30,14 +30,10 @@ from deliveries.models import (
     RoundPlan,
     Unplaced,
 )
-from deliveries.services.planning import (
-    controlled_policies,
-    deliveries_sync,
-    fulfilment_for,
-    households_notify,
-    rounds_lock,
-    window_of,
-)
+from deliveries.services.door_deliveries import deliveries_sync
+from deliveries.services.plan_notices import households_notify
+from deliveries.services.planning import controlled_policies, fulfilment_for, rounds_lock
+from deliveries.services.scheduling import window_of
 from residents.models import ClosureChange, Household
 from residents.selectors import vulnerable_member
 from supplies.models import RoundStatus, SupplyRound

@@ -30,7 +30,9 @@ from deliveries.models import (
     RoundPlan,
 )
 from deliveries.selectors import uncollected_filter
-from deliveries.services.planning import deliveries_sync, households_notify, rounds_lock
+from deliveries.services.door_deliveries import deliveries_sync
+from deliveries.services.plan_notices import households_notify
+from deliveries.services.planning import rounds_lock
 from residents.selectors import compounds_staffed_by
 from supplies.models import OrderStatus, RoundStatus, SupplyRound
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.jobs import job_progress, job_succeed, subject_of
 from core.models import Job, JobStatus
 from deliveries.models import OrderPlan
-from deliveries.services import planning
+from deliveries.services import allocating, planning, scheduling
 from supplies.models import Order
 
 # The closed round of tests/deliveries and the supplies fixtures it is built on.
@@ -97,7 +97,7 @@ def test_it_moves_the_progress_bar_by_itself_and_shows_the_result_when_the_job_e
     expect(page.locator(".job [data-message]")).to_have_text("Saved 6 of 12 orders.")
     assert page.evaluate("window.notReloaded") is True  # moved without a reload
 
-    summary, message = planning.allocation_run(supply_round.pk, _no_progress, by=staff)
+    summary, message = allocating.allocation_run(supply_round.pk, _no_progress, by=staff)
     job_succeed(job.pk, result=summary, message=message)
 
     expect(page.locator(".job h2")).to_contain_text("Succeeded")
@@ -123,8 +123,8 @@ def test_it_shows_a_resident_their_point_slot_and_pickup_code_on_a_phone(
     household = households[("2", 2, "201")]  # controlled: called down at the south gate
     household.account = UserFactory(username="resident-2-201")
     household.save(update_fields=["account"])
-    planning.allocation_run(supply_round.pk, _no_progress, by=staff)
-    planning.schedule_run(supply_round.pk, _no_progress)
+    allocating.allocation_run(supply_round.pk, _no_progress, by=staff)
+    scheduling.schedule_run(supply_round.pk, _no_progress)
     order = Order.objects.get(household=household, round=supply_round)
     slot = OrderPlan.objects.select_related("slot").get(order=order).slot
     code = f"{order.pickup_code[:4]} {order.pickup_code[4:]}"
@@ -169,7 +169,7 @@ def test_the_progress_at_the_doors_fits_a_phone(
     phone, log_in, live_server, staff, round_and_points, language
 ):
     supply_round, _points, _estate = round_and_points
-    planning.allocation_run(supply_round.pk, _no_progress, by=staff)
+    allocating.allocation_run(supply_round.pk, _no_progress, by=staff)
     page = phone
     if language == "en":
         _in_english(page, live_server)

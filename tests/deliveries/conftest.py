@@ -108,10 +108,10 @@ def _no_progress(percent: int, message: str) -> None:
 def planned_round(closed_round, points, staff):
     """The closed round allocated and scheduled: 5 door deliveries (building 3 sealed, and
     the vulnerable household of building 1) and 7 pickups with slots."""
-    from deliveries.services import planning
+    from deliveries.services import allocating, scheduling
 
-    planning.allocation_run(closed_round.pk, _no_progress, by=staff)
-    planning.schedule_run(closed_round.pk, _no_progress)
+    allocating.allocation_run(closed_round.pk, _no_progress, by=staff)
+    scheduling.schedule_run(closed_round.pk, _no_progress)
     return closed_round
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deliveries.models import CollectionPoint, ControlledPolicy, Unplaced
-from deliveries.services.planning import OrderRow, _allocate_compound
+from deliveries.services.allocating import OrderRow, _allocate_compound
 from residents.models import Building, ClosureLevel
 
 coordinates = st.integers(min_value=0, max_value=200)

@@ -32,7 +32,7 @@ from deliveries.models import (
     RoundPlan,
     Unplaced,
 )
-from deliveries.services import planning
+from deliveries.services import allocating, door_deliveries, planning
 from deliveries.services.planning import ALLOCATE, SCHEDULE, fulfilment_for
 from deliveries.services.points import policy_set
 from residents.models import Building, ClosureLevel, Household
@@ -463,10 +463,10 @@ def test_a_level_changed_after_the_plan_was_computed_is_followed_when_it_is_save
 ):
     """The re-plan of a change that commits while the allocation job runs sees only the rows
     saved before it; the rows saved after it must follow the new level themselves."""
-    computed = planning.allocation_compute(closed_round)
+    computed = allocating.allocation_compute(closed_round)
     Building.objects.filter(label="1").update(closure_level=ClosureLevel.SEALED)
 
-    planning.allocation_save(closed_round, computed)
+    allocating.allocation_save(closed_round, computed)
 
     sealed = [plan for plan in plans(closed_round) if plan.building.label == "1"]
     assert {(plan.fulfilment, plan.reason) for plan in sealed} == {("door", "sealed")}
@@ -492,7 +492,7 @@ def test_a_run_that_died_half_way_converges_to_the_plan_of_a_whole_run(
     Delivery.objects.all().delete()
     RoundPlan.objects.all().delete()
 
-    sync = planning.deliveries_sync
+    sync = door_deliveries.deliveries_sync
     calls = []
 
     def dies_after_the_first_chunk(*args, **kwargs):
@@ -501,7 +501,7 @@ def test_a_run_that_died_half_way_converges_to_the_plan_of_a_whole_run(
             raise WorkerDied
         return sync(*args, **kwargs)
 
-    monkeypatch.setattr(planning, "deliveries_sync", dies_after_the_first_chunk)
+    monkeypatch.setattr(door_deliveries, "deliveries_sync", dies_after_the_first_chunk)
     with pytest.raises(WorkerDied):
         allocate(closed_round)
 
@@ -511,7 +511,7 @@ def test_a_run_that_died_half_way_converges_to_the_plan_of_a_whole_run(
     assert failed.status == JobStatus.FAILED
     assert failed.message.startswith("The job failed")
 
-    monkeypatch.setattr(planning, "deliveries_sync", sync)
+    monkeypatch.setattr(door_deliveries, "deliveries_sync", sync)
     allocate(closed_round)
 
     assert by_order(closed_round) == whole

@@ -28,7 +28,7 @@ from deliveries.models import (
     RoundPlan,
     Unplaced,
 )
-from deliveries.services import planning, replan
+from deliveries.services import allocating, door_deliveries, replan
 from deliveries.services.points import policy_set
 from residents.models import Building, ClosureChange, ClosureLevel
 from residents.services import building_set_closure, buildings_set_closure
@@ -434,9 +434,9 @@ def test_a_re_plan_waits_for_the_allocation_being_saved_and_re_plans_its_rows(
             opens_at=datetime.time(9),
             closes_at=datetime.time(10),
         )
-    computed = planning.allocation_compute(closed_round)
+    computed = allocating.allocation_compute(closed_round)
     written, go = threading.Event(), threading.Event()
-    sync = planning.deliveries_sync
+    sync = door_deliveries.deliveries_sync
 
     def pause_before_commit(*args, **kwargs):
         result = sync(*args, **kwargs)
@@ -444,7 +444,7 @@ def test_a_re_plan_waits_for_the_allocation_being_saved_and_re_plans_its_rows(
         assert go.wait(10)
         return result
 
-    monkeypatch.setattr(planning, "deliveries_sync", pause_before_commit)
+    monkeypatch.setattr(door_deliveries, "deliveries_sync", pause_before_commit)
     errors = []
 
     def in_thread(work):
@@ -458,7 +458,7 @@ def test_a_re_plan_waits_for_the_allocation_being_saved_and_re_plans_its_rows(
 
         return threading.Thread(target=run)
 
-    saving = in_thread(lambda: planning.allocation_save(closed_round, computed))
+    saving = in_thread(lambda: allocating.allocation_save(closed_round, computed))
     saving.start()
     assert written.wait(10)
     building = Building.objects.get(label="1")

@@ -6,7 +6,8 @@ import pytest
 
 from deliveries import selectors
 from deliveries.models import CollectionPoint
-from deliveries.services.planning import allocation_run, schedule_run
+from deliveries.services.allocating import allocation_run
+from deliveries.services.scheduling import schedule_run
 from supplies.models import Channel
 from supplies.services.orders import order_place
 from supplies.services.rounds import round_close

@@ -20,7 +20,7 @@ from deliveries.models import (
     OrderPlan,
     RoundPlan,
 )
-from deliveries.services import planning
+from deliveries.services import allocating, door_deliveries, planning
 from deliveries.services.planning import ALLOCATE, SCHEDULE
 from deliveries.services.points import policy_set
 from residents.models import ClosureLevel, Household, Need, Resident, ResidentNeed
@@ -238,7 +238,7 @@ def test_a_worker_killed_while_saving_the_plan_leaves_it_to_the_next_run(
     succeeded(jobs_of(big_round, SCHEDULE).get())
 
     # The same plan as one computed here from the same rows, order by order.
-    reference = planning.allocation_compute(big_round)
+    reference = allocating.allocation_compute(big_round)
     expected = {order.order_id: (order.point_id, order.fulfilment) for order in reference.orders}
     plans = OrderPlan.objects.filter(round=big_round)
     assert {
@@ -260,7 +260,7 @@ def test_a_worker_killed_while_saving_the_plan_leaves_it_to_the_next_run(
     assert plans.count() == plans.values("order").distinct().count() == orders.count()
     delivered = plans.filter(fulfilment__in=DELIVERED_FULFILMENTS)
     deliveries = Delivery.objects.filter(
-        key__in=[planning.delivery_key(pk) for pk in orders.values_list("pk", flat=True)]
+        key__in=[door_deliveries.delivery_key(pk) for pk in orders.values_list("pk", flat=True)]
     )
     assert deliveries.count() == delivered.count() > 0
     assert set(delivered.values_list("delivery_id", flat=True)) == set(

@@ -12,6 +12,9 @@ API_MODULES = [
     "supplies.api",
     "volunteers.api",
     "deliveries.api",
+    "deliveries.api_plans",
+    "deliveries.api_handover",
+    "deliveries.api_replans",
     "deliveries.api_meals",
     "medical.api",
 ]

@@ -2,10 +2,10 @@
 
 Two steps, each run as a background job (see `deliveries.tasks`):
 
-1. `allocation_run` (`allocating`) decides each order's fulfilment from its building's closure level, its
-   household and the compound's policy, allocates every building's packs to the compound's
-   collection points (`deliveries.allocation`, optimal), gives each order a point, and creates
-   the door and unit-entrance Delivery rows (`door_deliveries`).
+1. `allocation_run` (`allocating`) decides each order's fulfilment from its building's
+   closure level, its household and the compound's policy, allocates every building's packs
+   to the compound's collection points (`deliveries.allocation`, optimal), gives each order a
+   point, and creates the door and unit-entrance Delivery rows (`door_deliveries`).
 2. `schedule_run` (`scheduling`) calls each point's pickup households down in slots
    (`deliveries.slots`) and tells every household how its packs reach it (`plan_notices`).
 

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from core.jobs import job_create, job_fail, subject_of
 from core.models import Job, JobStatus
-from deliveries import api, tasks
+from deliveries import api_plans, tasks
 from deliveries.models import (
     CollectionPoint,
     CompoundPolicy,
@@ -702,7 +702,9 @@ class TestRoutes:
         assert resolve(f"{API}rounds/").func.cls is supplies_api.RoundViewSet
         assert resolve(f"{API}rounds/{planned.pk}/close/").func.cls is supplies_api.RoundViewSet
         for step in ("plan", "allocate", "schedule"):
-            assert resolve(f"{API}rounds/{planned.pk}/{step}/").func.cls is api.RoundPlanViewSet
+            assert (
+                resolve(f"{API}rounds/{planned.pk}/{step}/").func.cls is api_plans.RoundPlanViewSet
+            )
         assert client.get(f"{API}rounds/{planned.pk}/").json()["title"] == planned.title
         assert planned.pk in ids(client.get(API + "rounds/"))
         assert client.get(plan_url(planned)).json()["round"] == planned.pk

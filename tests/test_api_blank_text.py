@@ -10,6 +10,7 @@ from rest_framework import serializers
 API_MODULES = [
     "residents.api",
     "supplies.api",
+    "supplies.api_orders",
     "volunteers.api",
     "deliveries.api",
     "deliveries.api_plans",

@@ -1,15 +1,14 @@
-"""Reads of deliveries, each scoped to who is asking."""
+"""Reads of a round's plan: points, policies, jobs, the plan per point, its calls and the
+pages of the plan, each scoped to who is asking."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     CharField,
     Count,
-    Exists,
     Max,
     Min,
     OuterRef,
@@ -20,35 +19,24 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Concat, Length
-from django.utils import timezone
 
 from core.jobs import subject_of
 from core.models import Job
-from deliveries.assignment import floor_of
 from deliveries.models import (
     DELIVERED_FULFILMENTS,
-    OPEN_MEAL_STATUSES,
-    REDUCED_MOBILITY_CARE_LEVEL,
-    SLOT_GRACE,
     CollectionPoint,
     CompoundPolicy,
     Delivery,
-    DeliveryKind,
     DeliveryStatus,
     Fulfilment,
-    FulfilmentReason,
-    MealEnrolment,
     OrderPlan,
-    PickupEvent,
-    PickupEventKind,
     PickupSlot,
     Replan,
     RoundPlan,
     Unplaced,
 )
 from deliveries.slots import PickupUnit, walking_order
-from residents.models import Resident
-from residents.selectors import compounds_staffed_by, residents_vulnerable, room_order
+from residents.selectors import compounds_staffed_by, room_order
 from supplies.models import OrderStatus, RoundStatus, SupplyRound
 from supplies.selectors import rounds_managed_by
 
@@ -364,245 +352,3 @@ def _walk(point, calls, slots, position) -> dict[tuple[str, int], int]:
         ],
     )
     return {(unit.building, unit.unit): index for index, unit in enumerate(walk)}
-
-
-# --- volunteers' deliveries, the gate and the progress of a round (appended) ----------------
-
-
-def deliveries_visible_to(user: AnyUser) -> QuerySet[Delivery]:
-    """A volunteer sees the deliveries assigned to them; staff their committees' deliveries."""
-    if not user.is_authenticated:
-        return Delivery.objects.none()
-    return Delivery.objects.filter(
-        Q(volunteer__user=user)
-        | Q(household__building__compound__in=compounds_staffed_by(user).values("pk"))
-    ).select_related("household__building", "from_point", "volunteer")
-
-
-def deliveries_of_volunteer_today(user: AnyUser, *, since) -> QuerySet[Delivery]:
-    """The user's own open deliveries and those they finished since `since` (today's start),
-    in walking order: building, unit, room."""
-    if not user.is_authenticated:
-        return Delivery.objects.none()
-    return (
-        Delivery.objects.filter(volunteer__user=user)
-        .filter(
-            Q(status=DeliveryStatus.PLANNED)
-            | Q(status__in=(DeliveryStatus.DELIVERED, DeliveryStatus.FAILED), done_at__gte=since)
-        )
-        .select_related("household__building", "from_point")
-        .order_by(
-            Length("household__building__label"),
-            "household__building__label",
-            "household__unit",
-            *room_order("household__room"),
-            "pk",
-        )
-    )
-
-
-def round_progress(supply_round: SupplyRound) -> list[dict]:
-    """Per building of the round, its deliveries planned (unassigned), out (planned and
-    assigned), delivered and failed, in one query."""
-    planned = Q(status=DeliveryStatus.PLANNED)
-    rows = (
-        deliveries_of_round(supply_round)
-        .exclude(status=DeliveryStatus.CANCELLED)
-        .values("household__building_id", "household__building__label")
-        .annotate(
-            planned=Count("pk", filter=planned & Q(volunteer__isnull=True)),
-            out=Count("pk", filter=planned & Q(volunteer__isnull=False)),
-            delivered=Count("pk", filter=Q(status=DeliveryStatus.DELIVERED)),
-            failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
-        )
-        .order_by(Length("household__building__label"), "household__building__label")
-    )
-    return [
-        {
-            "building": row["household__building__label"],
-            "planned": row["planned"],
-            "out": row["out"],
-            "delivered": row["delivered"],
-            "failed": row["failed"],
-        }
-        for row in rows
-    ]
-
-
-def failed_deliveries_of_round(supply_round: SupplyRound) -> QuerySet[Delivery]:
-    return (
-        deliveries_of_round(supply_round)
-        .filter(status=DeliveryStatus.FAILED)
-        .select_related("volunteer")
-        .order_by(
-            Length("household__building__label"),
-            "household__building__label",
-            "household__unit",
-            "household__room",
-        )
-    )
-
-
-def walk_groups(deliveries) -> list[dict]:
-    """Deliveries (already in walking order) grouped for the stairs: [{"building", "left",
-    "done", "units": [{"unit", "floors": [{"floor", "deliveries"}]}]}], floors from the room
-    numbers; left: still to carry, done: delivered or failed."""
-    buildings: dict[str, dict[int, dict[int | None, list[Delivery]]]] = {}
-    for delivery in deliveries:
-        household = delivery.household
-        delivery.floor = floor_of(household.room)
-        units = buildings.setdefault(household.building.label, {})
-        units.setdefault(household.unit, {}).setdefault(delivery.floor, []).append(delivery)
-    groups = []
-    for label, units in buildings.items():
-        statuses = [
-            delivery.status
-            for floors in units.values()
-            for floor in floors.values()
-            for delivery in floor
-        ]
-        left = statuses.count(DeliveryStatus.PLANNED)
-        groups.append(
-            {
-                "building": label,
-                "left": left,
-                "done": len(statuses) - left,
-                "units": [
-                    {
-                        "unit": unit,
-                        "floors": [
-                            {"floor": floor, "deliveries": floors[floor]}
-                            for floor in sorted(floors, key=lambda f: (f is None, f or 0))
-                        ],
-                    }
-                    for unit, floors in units.items()
-                ],
-            }
-        )
-    return groups
-
-
-def meal_enrolments_visible_to(user: AnyUser) -> QuerySet[MealEnrolment]:
-    """Meal enrolments of the residents of the compounds the user is staff of."""
-    return MealEnrolment.objects.filter(
-        resident__household__building__compound__in=compounds_staffed_by(user).values("pk")
-    ).select_related("resident__household__building__compound", "decided_by")
-
-
-def meal_deliveries_of_day(user: AnyUser, day) -> QuerySet[Delivery]:
-    """The day's meal deliveries in the user's compounds, with their volunteer."""
-    return Delivery.objects.filter(
-        kind=DeliveryKind.MEAL,
-        key__startswith="meal:",
-        key__endswith=f":{day.isoformat()}",
-        household__building__compound__in=compounds_staffed_by(user).values("pk"),
-    ).select_related("household__building__compound", "volunteer")
-
-
-def meal_candidates_for(user: AnyUser) -> QuerySet[Resident]:
-    """The committee's elderly or vulnerable residents without an open enrolment."""
-    today = timezone.localdate()
-    try:
-        eighty = today.replace(year=today.year - 80)
-    except ValueError:  # 29 February, and 80 years ago was not a leap year
-        eighty = today.replace(year=today.year - 80, day=28)
-    residents = Resident.objects.filter(
-        household__building__compound__in=compounds_staffed_by(user).values("pk")
-    ).select_related("household__building__compound")
-    elderly = (
-        Q(birth_date__lte=eighty)
-        | Q(care_level__gte=REDUCED_MOBILITY_CARE_LEVEL)
-        | Q(pk__in=residents_vulnerable(residents).values("pk"))
-    )
-    return (
-        residents.filter(elderly)
-        .exclude(meal_enrolments__status__in=OPEN_MEAL_STATUSES)
-        .order_by("household__building__label", "household__unit", "household__room", "pk")
-    )
-
-
-# --- pickups not collected in their slot -----------------------------------------------------
-
-
-def uncollected_filter(now: datetime.datetime) -> Q:
-    """Pickups nobody collected whose slot (with the gate's grace) is over, or that never got
-    a slot and whose pickup day has passed."""
-    return Q(
-        fulfilment=Fulfilment.PICKUP, handed_over_at__isnull=True, order__status=OrderStatus.PLACED
-    ) & (
-        Q(slot__end__lt=now - SLOT_GRACE)
-        | Q(slot__isnull=True, round__plan__pickup_date__lt=timezone.localdate(now))
-    )
-
-
-def pickups_uncollected(
-    supply_round: SupplyRound, *, now: datetime.datetime
-) -> QuerySet[OrderPlan]:
-    """The round's uncollected pickups, by point, slot and household, for staff to act on."""
-    return (
-        OrderPlan.objects.filter(uncollected_filter(now), round=supply_round)
-        .select_related("order", "household__building", "point", "slot")
-        .order_by("point__name", "slot__start", "building__label", "household__unit", "pk")
-    )
-
-
-def later_slots_with_room(
-    supply_round: SupplyRound, *, now: datetime.datetime
-) -> dict[int, list[PickupSlot]]:
-    """Per point, the round's slots not over yet that have room, each with `room` (places
-    left under the point's crowd cap): where a household that missed its slot may go."""
-    slots = (
-        PickupSlot.objects.filter(round=supply_round, end__gt=now)
-        .select_related("point")
-        .annotate(called=Count("order_plans"))
-        .order_by("point", "index")
-    )
-    by_point: dict[int, list[PickupSlot]] = {}
-    for slot in slots:
-        slot.room = slot.point.crowd_cap - slot.called
-        if slot.room > 0:
-            by_point.setdefault(slot.point_id, []).append(slot)
-    return by_point
-
-
-def pickup_events_of_round(supply_round: SupplyRound) -> QuerySet[PickupEvent]:
-    """What staff did about missed pickups, newest first: late handovers with their reasons,
-    moves, door deliveries and notices, with who and when."""
-    return (
-        PickupEvent.objects.filter(plan__round=supply_round)
-        .select_related("plan__household__building", "actor", "from_slot", "to_slot")
-        .order_by("-at", "-pk")
-    )
-
-
-@dataclass(frozen=True)
-class PickupOutcomes:
-    collected: int  # handed over in the slot
-    late_handed: int  # handed over by staff outside the slot, with a reason
-    uncollected: int  # slot over (or the day passed without one), nobody came
-    moved: int  # moved by staff to a later slot (at least once)
-    to_door: int  # turned into a door delivery after a missed pickup
-    waiting: int  # pickups whose slot is not over yet
-
-
-def pickup_outcomes(supply_round: SupplyRound, *, now: datetime.datetime) -> PickupOutcomes:
-    """How the round's pickups went, in one query."""
-    pickups = Q(fulfilment=Fulfilment.PICKUP, order__status=OrderStatus.PLACED)
-    handed = Q(handed_over_at__isnull=False)
-    moved = Exists(PickupEvent.objects.filter(plan=OuterRef("pk"), kind=PickupEventKind.MOVED))
-    row = OrderPlan.objects.filter(round=supply_round).aggregate(
-        collected=Count("pk", filter=pickups & handed & Q(late_reason="")),
-        late_handed=Count("pk", filter=handed & ~Q(late_reason="")),
-        uncollected=Count("pk", filter=uncollected_filter(now)),
-        pickups_open=Count("pk", filter=pickups & ~handed),
-        to_door=Count("pk", filter=Q(reason=FulfilmentReason.MISSED_PICKUP)),
-        moved=Count("pk", filter=moved),
-    )
-    return PickupOutcomes(
-        collected=row["collected"],
-        late_handed=row["late_handed"],
-        uncollected=row["uncollected"],
-        moved=row["moved"],
-        to_door=row["to_door"],
-        waiting=row["pickups_open"] - row["uncollected"],
-    )

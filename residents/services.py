@@ -275,7 +275,9 @@ def household_logins_run(batch_id: int, progress: Progress) -> tuple[dict, str]:
 def household_logins_take(*, batch: LoginBatch, by: User) -> list[HouseholdLogin]:
     """The batch's logins with their passwords, once: they are wiped as they are taken, and
     who took them and when is kept. A second call is refused, naming the first."""
-    batch = LoginBatch.objects.select_for_update().select_related("job").get(pk=batch.pk)
+    batch = (
+        LoginBatch.objects.select_for_update(of=("self",)).select_related("job").get(pk=batch.pk)
+    )
     if batch.downloaded_at is not None:
         who = batch.downloaded_by.get_username() if batch.downloaded_by else "?"
         raise ApplicationError(

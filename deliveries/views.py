@@ -51,7 +51,8 @@ from deliveries.services.pickups import (
 )
 from deliveries.services.planning import ALLOCATE, default_pickup_date, plan_request
 from deliveries.services.uncollected import pickup_move, pickup_to_door, uncollected_notify
-from residents.selectors import compounds_staffed_by, user_is_staff_member
+from residents.scope import require_staff_member, staff_required
+from residents.selectors import compounds_staffed_by
 from supplies.models import SupplyRound
 from supplies.selectors import rounds_managed_by
 from volunteers.models import Volunteer, VolunteerStatus
@@ -60,13 +61,8 @@ from volunteers.selectors import volunteer_of, volunteers_managed_by
 PROGRESS_KEYS = ("planned", "out", "delivered", "failed")
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not user_is_staff_member(request.user):
-        raise Http404
-
-
 def _managed_round(request: HttpRequest, pk: int) -> SupplyRound:
-    _staff_only(request)
+    require_staff_member(request)
     return get_object_or_404(rounds_managed_by(request.user), pk=pk)
 
 
@@ -82,10 +78,9 @@ def _pickup_day(supply_round: SupplyRound, plan: RoundPlan | None) -> datetime.d
     return plan.pickup_date if plan else default_pickup_date(supply_round)
 
 
-@login_required
+@staff_required
 @require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     rounds = selectors.rounds_to_plan_with_status(request.user).prefetch_related("compounds")
     page = Paginator(rounds, 30).get_page(request.GET.get("page"))
     return render(request, "deliveries/plan_list.html", {"page": page})
@@ -126,11 +121,10 @@ def plan_round(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "deliveries/plan_round.html", context)
 
 
-@login_required
+@staff_required
 @require_safe
 def plan_job(request: HttpRequest, pk: int) -> JsonResponse:
     """A job's progress, polled every second by the plan page's progress bar."""
-    _staff_only(request)
     job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
     return JsonResponse(
         {
@@ -414,9 +408,8 @@ def _uncollected_act(request: HttpRequest, supply_round: SupplyRound, uncollecte
 # --- meals for the elderly ----------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def meals_page(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     form = MealEnrolForm(
         request.POST or None, residents=selectors.meal_candidates_for(request.user)
     )
@@ -444,10 +437,9 @@ def meals_page(request: HttpRequest) -> HttpResponse:
     return render(request, "deliveries/meals.html", context)
 
 
-@login_required
+@staff_required
 @require_POST
 def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _staff_only(request)
     decide = {"approve": meals.meal_approve, "reject": meals.meal_reject, "end": meals.meal_end}
     if action not in decide:
         raise Http404
@@ -461,10 +453,9 @@ def meal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("meals")
 
 
-@login_required
+@staff_required
 @require_POST
 def meals_create_today(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     counts = meals.meals_create_for_day(
         day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
     )
@@ -478,10 +469,9 @@ def meals_create_today(request: HttpRequest) -> HttpResponse:
     return redirect("meals")
 
 
-@login_required
+@staff_required
 @require_POST
 def meals_assign_today(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     summary = deliveries_assign_meals(
         day=timezone.localdate(), compounds=compounds_staffed_by(request.user), by=request.user
     )

@@ -33,8 +33,8 @@ from medical.services import medicine as services
 from medical.services import register, transports
 from residents.forms import HouseholdSearchForm
 from residents.models import Resident
+from residents.scope import staff_required
 from residents.selectors import (
-    committees_staffed_by,
     compounds_staffed_by,
     households_staffed_by,
     residents_visible_to,
@@ -216,11 +216,6 @@ def medicine_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 # Staff ------------------------------------------------------------------------------------
 
 
-def _require_staff(request: HttpRequest) -> None:
-    if not committees_staffed_by(request.user).exists():
-        raise Http404
-
-
 FINDER_KEYS = ("compound", "building", "unit", "room", "phone")
 
 
@@ -244,9 +239,8 @@ def _resident_finder(request: HttpRequest) -> tuple[dict, QuerySet[Resident]]:
     return {"finder": finder, "found": found, "household": household}, residents
 
 
-@login_required
+@staff_required
 def staff_medicine(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
     requests = selectors.medicine_requests_staffed_by(request.user)
     finder, residents = _resident_finder(request)
     form = MedicineRequestForm(request.POST or None, residents=residents)
@@ -270,10 +264,9 @@ def staff_medicine(request: HttpRequest) -> HttpResponse:
     return render(request, "medical/staff_medicine.html", context)
 
 
-@login_required
+@staff_required
 @require_POST
 def staff_run(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
     chosen = parse_ids(request.POST.getlist("requests"))
     rows = list(selectors.medicine_requests_staffed_by(request.user).filter(pk__in=chosen))
     try:
@@ -316,9 +309,8 @@ TRANSPORT_STEPS = {
 }
 
 
-@login_required
+@staff_required
 def staff_transports(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
     volunteers = volunteers_managed_by(request.user).filter(status=VolunteerStatus.APPROVED)
     finder, residents = _resident_finder(request)
     form = TransportForm(
@@ -404,10 +396,9 @@ def gate_pass(request: HttpRequest) -> HttpResponse:
 # Vulnerable register ----------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_safe
 def staff_vulnerable(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
     entries = selectors.vulnerable_register(request.user)
     context = {
         "entries": entries,
@@ -417,10 +408,9 @@ def staff_vulnerable(request: HttpRequest) -> HttpResponse:
     return render(request, "medical/staff_vulnerable.html", context)
 
 
-@login_required
+@staff_required
 @require_POST
 def staff_check_in(request: HttpRequest, resident_id: int) -> HttpResponse:
-    _require_staff(request)
     resident = get_object_or_404(residents_visible_to(request.user), pk=resident_id)
     form = CheckInForm(request.POST)
     try:

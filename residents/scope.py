@@ -1,10 +1,14 @@
-"""Who may see what in the admin: every app's staff admin and inline builds on these, so that
-a staff member sees and changes only what their committee's scope returns, nothing is ever
-deleted here, and a membership (not a Django model permission) is the permission."""
+"""Who may see what: the staff pages' decorator, and the bases every app's staff admin and
+inline builds on, so that a staff member sees and changes only what their committee's scope
+returns, nothing is ever deleted in the admin, and a membership (not a Django model
+permission) is the permission."""
+
+import functools
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from residents import selectors
 from residents.models import Building
@@ -14,6 +18,24 @@ def is_staff_member(request: HttpRequest) -> bool:
     if not hasattr(request, "_is_staff_member"):
         request._is_staff_member = selectors.user_is_staff_member(request.user)
     return request._is_staff_member
+
+
+def require_staff_member(request: HttpRequest) -> None:
+    """Anyone but committee or street staff gets a 404: the page does not exist for them."""
+    if not is_staff_member(request):
+        raise Http404
+
+
+def staff_required(view):
+    """A staff page: a login is asked for, then `require_staff_member`."""
+
+    @functools.wraps(view)
+    @login_required
+    def staff_view(request: HttpRequest, *args, **kwargs):
+        require_staff_member(request)
+        return view(request, *args, **kwargs)
+
+    return staff_view
 
 
 class StaffScopedAdmin(admin.ModelAdmin):

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,6 +16,7 @@ from residents import selectors
 from residents.forms import ClosureChangeForm
 from residents.importing import household_logins_sheet
 from residents.models import Role
+from residents.scope import staff_required
 from residents.services import buildings_set_closure, household_logins_take
 
 
@@ -31,15 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "residents/home.html", context)
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not selectors.user_is_staff_member(request.user):
-        raise Http404
-
-
-@login_required
+@staff_required
 @require_safe
 def compound_list(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     compounds = selectors.compounds_staffed_by(request.user).select_related("committee")
     compounds = list(compounds.order_by("committee__name", "name"))
     if len(compounds) == 1:

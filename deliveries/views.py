@@ -38,7 +38,6 @@ from deliveries.services.assignment import ASSIGN, assign_request, deliveries_as
 from deliveries.services.fulfilment import (
     delivery_complete,
     delivery_fail,
-    delivery_reassign,
     delivery_retry,
 )
 from deliveries.services.pickups import (
@@ -329,14 +328,13 @@ def plan_failed(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         # A tampered form's id (not one, or not the user's) is a 404, not a 500.
         delivery = get_object_or_404(failed, pk=parse_id(request.POST.get("delivery")))
+        volunteer = None
+        if request.POST.get("volunteer"):
+            volunteer = get_object_or_404(
+                volunteers_managed_by(request.user), pk=parse_id(request.POST.get("volunteer"))
+            )
         try:
-            if request.POST.get("volunteer"):
-                volunteer = get_object_or_404(
-                    volunteers_managed_by(request.user),
-                    pk=parse_id(request.POST.get("volunteer")),
-                )
-                delivery_reassign(delivery=delivery, volunteer=volunteer, by=request.user)
-            delivery_retry(delivery=delivery, by=request.user)
+            delivery_retry(delivery=delivery, volunteer=volunteer, by=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:

@@ -158,8 +158,11 @@ def delivery_fail(
 
 
 @transaction.atomic
-def delivery_retry(*, delivery: Delivery, by: User) -> Delivery:
-    """Staff put a failed delivery back to planned, for the same or another volunteer."""
+def delivery_retry(*, delivery: Delivery, by: User, volunteer: Volunteer | None = None) -> Delivery:
+    """Staff put a failed delivery back to planned, for the same volunteer or, when one is
+    given, for another: both happen or neither."""
+    if volunteer is not None:
+        delivery_reassign(delivery=delivery, volunteer=volunteer, by=by)
     delivery = _locked(delivery)
     _require_staff(delivery, by)
     if delivery.status != DeliveryStatus.FAILED:

@@ -380,6 +380,17 @@ class TestStaffPages:
         delivery = Delivery.objects.get(pk=mine[0].pk)
         assert (delivery.status, delivery.volunteer) == ("planned", other_volunteer_record)
 
+    def test_a_retry_refused_gives_the_delivery_to_nobody_else(
+        self, assigned, volunteer, staff, other_volunteer_record
+    ):
+        mine, _theirs = assigned  # planned, not failed: a retry is refused
+        with pytest.raises(ApplicationError) as refused:
+            delivery_retry(delivery=mine[0], volunteer=other_volunteer_record, by=staff)
+        assert refused.value.extra["code"] == "not_failed"
+        delivery = Delivery.objects.get(pk=mine[0].pk)
+        assert (delivery.status, delivery.volunteer) == ("planned", mine[0].volunteer)
+        assert not delivery.events.filter(note__contains="王志愿").exists()
+
     def test_it_hides_the_staff_pages_from_a_volunteer_and_other_committees(
         self, client, assigned, volunteer, other_staff, planned_round
     ):

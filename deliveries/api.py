@@ -23,20 +23,11 @@ from deliveries.models import (
     ControlledPolicy,
 )
 from deliveries.services.points import point_create, point_update, policy_set
-from residents.selectors import compounds_staffed_by, user_is_staff_member
+from residents.scope import StaffOnly
+from residents.selectors import compounds_staffed_by
 from supplies.models import SupplyRound
 
 ROUND_SUBJECT = f"{SupplyRound._meta.label_lower}:"  # see core.jobs.subject_of
-
-
-class StaffOnly(permissions.BasePermission):
-    """Deliveries are planned by committee and street staff; everyone else is refused before
-    the input is read, so that a resident gets a 403 and not a 400 about a compound."""
-
-    message = gettext_lazy("Only the committee's staff may do this.")
-
-    def has_permission(self, request, view):
-        return user_is_staff_member(request.user)
 
 
 STAFF_ONLY = [permissions.IsAuthenticated, StaffOnly]

@@ -20,6 +20,7 @@ from residents.models import (
     Need,
     Resident,
 )
+from residents.scope import StaffWrites
 from residents.services import (
     building_set_closure,
     household_create,
@@ -167,16 +168,8 @@ class ResidentFilter(FilterSet):
         fields = ["household", "building", "compound", "need", "care_level"]
 
 
-class StaffMayWrite(permissions.BasePermission):
-    """Everyone signed in reads their scope; only staff write, refused before the input is
-    read, so that a resident gets a 403 and not a 400 about a building they may not use."""
-
+class StaffMayWrite(StaffWrites):
     message = _("Only committee or street staff may change the register.")
-
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or selectors.user_is_staff_member(
-            request.user
-        )
 
 
 WRITE_PERMISSIONS = [permissions.IsAuthenticated, StaffMayWrite]

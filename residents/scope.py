@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
 
 from residents import selectors
 from residents.models import Building
@@ -36,6 +38,24 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return staff_view
+
+
+class StaffOnly(permissions.BasePermission):
+    """The API's staff rule: only committee or street staff, refused before the input is read,
+    so that a resident gets a 403 and not a 400 about an object they may not use. An app gives
+    its own `message` in a subclass."""
+
+    message = _("Only the committee's staff may do this.")
+
+    def has_permission(self, request, view):
+        return selectors.user_is_staff_member(request.user)
+
+
+class StaffWrites(StaffOnly):
+    """Everyone signed in reads (their own scope); only staff write."""
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or super().has_permission(request, view)
 
 
 class StaffScopedAdmin(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from core.filters import FilterSet, IdFilter, YesNoFilter
 from core.serializers import ModelSerializer, ScopedId, ScopedPrimaryKeyField, Serializer
 from core.validators import validate_event_date
 from residents.models import Role
+from residents.scope import StaffWrites
 from residents.selectors import (
     committees_staffed_by,
     committees_with_role,
@@ -51,14 +52,10 @@ from supplies.services.suppliers import (
 )
 
 
-class StaffMayWrite(permissions.BasePermission):
-    """Staff and leaders read suppliers and packages; only staff change them, refused before
-    the input is read."""
+class StaffMayWrite(StaffWrites):
+    """Staff and leaders read suppliers and packages; only staff change them."""
 
     message = gettext_lazy("Only committee or street staff may change suppliers and packages.")
-
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or user_is_staff_member(request.user)
 
 
 # Suppliers and package types

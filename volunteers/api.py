@@ -16,7 +16,8 @@ from core.filters import FilterSet, IdFilter
 from core.serializers import ModelSerializer, ScopedId, Serializer
 from core.validators import validate_event_date
 from residents.models import Committee
-from residents.selectors import compounds_staffed_by, user_is_staff_member
+from residents.scope import StaffOnly
+from residents.selectors import compounds_staffed_by
 from volunteers import selectors
 from volunteers.models import (
     Affiliation,
@@ -40,15 +41,13 @@ from volunteers.services import (
 )
 
 
-class StaffMayWrite(permissions.BasePermission):
-    """Volunteers read shifts; only staff create them, refused before the input is read."""
+class StaffMayWrite(StaffOnly):
+    """Volunteers read shifts and sign up (a POST); only staff create shifts."""
 
     message = gettext_lazy("Only committee or street staff may create shifts.")
 
     def has_permission(self, request, view):
-        if view.action != "create":
-            return True
-        return user_is_staff_member(request.user)
+        return view.action != "create" or super().has_permission(request, view)
 
 
 # Volunteers

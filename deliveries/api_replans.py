@@ -5,7 +5,7 @@ and the households left without a slot. Rounds the user manages; anything else i
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
-from core.filters import FilterSet, IdFilter
+from core.filters import FilterSet
 from core.serializers import ModelSerializer
 from deliveries.api import STAFF_ONLY
 from deliveries.models import Replan
@@ -43,10 +43,7 @@ class ReplanSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ReplanFilter(FilterSet):
-    round = IdFilter(field_name="round")
-    building = IdFilter(field_name="building")
-
+class ReplanFilter(FilterSet):  # round and building: plain ids, as every foreign key's filter
     class Meta:
         model = Replan
         fields = ["round", "building"]

@@ -271,18 +271,25 @@ def meals_create_for_day(
         by=by,
         note=_("Daily meal."),
     )
-    starting = [e for e in enrolments if e.status == MealStatus.APPROVED]
-    MealEnrolment.objects.filter(pk__in=[e.pk for e in starting]).update(
-        status=MealStatus.ACTIVE, updated_at=now
+    # Locked and re-read: two runs at once (the beat task and a staff member) start each
+    # enrolment, and record it, once.
+    starting = list(
+        MealEnrolment.objects.select_for_update()
+        .filter(
+            pk__in=[e.pk for e in enrolments if e.status == MealStatus.APPROVED],
+            status=MealStatus.APPROVED,
+        )
+        .values_list("pk", flat=True)
     )
+    MealEnrolment.objects.filter(pk__in=starting).update(status=MealStatus.ACTIVE, updated_at=now)
     MealEnrolmentEvent.objects.bulk_create(
         MealEnrolmentEvent(
-            enrolment=e,
+            enrolment_id=pk,
             from_status=MealStatus.APPROVED,
             to_status=MealStatus.ACTIVE,
             actor=by,
             at=now,
         )
-        for e in starting
+        for pk in starting
     )
     return {"created": len(made), "existing": len(keys) - len(made)}

@@ -80,3 +80,51 @@ def test_asking_at_once_from_many_connections_makes_one(transactional_db, househ
     assert errors == []
     assert Delivery.objects.filter(key="medicine:race").count() == 1
     assert DeliveryEvent.objects.filter(delivery__key="medicine:race").count() == 1
+
+
+@pytest.mark.postgres
+def test_the_days_meals_made_twice_at_once_start_each_enrolment_once(
+    transactional_db, household, staff
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from deliveries.models import MealEnrolmentEvent, MealStatus
+    from deliveries.services.meals import meal_enrol, meals_create_for_day
+    from tests.factories import ResidentFactory
+
+    needs_service(connection.vendor == "postgresql", "needs PostgreSQL: row locks")
+    born = datetime.date(timezone.localdate().year - 70, 1, 1)
+    enrolments = [
+        meal_enrol(
+            resident=ResidentFactory(household=household, birth_date=born, care_level=6),
+            meals=["lunch"],
+            by=staff,
+        )
+        for _ in range(5)
+    ]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run():
+        barrier.wait()
+        try:
+            meals_create_for_day(day=timezone.localdate(), by=staff)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Delivery.objects.filter(kind=DeliveryKind.MEAL).count() == 5
+    started = MealEnrolmentEvent.objects.filter(to_status=MealStatus.ACTIVE)
+    assert sorted(started.values_list("enrolment_id", flat=True)) == sorted(
+        e.pk for e in enrolments
+    )
